@@ -1,0 +1,14 @@
+// SHA-256 (libsodium) and random tokens.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace riverlink::core {
+
+std::string sha256_hex(std::string_view data);
+// 32 random bytes from the OS CSPRNG, URL-safe base64 without padding.
+std::string random_token();
+// Constant-time string comparison.
+bool equal_ct(std::string_view a, std::string_view b);
+
+}  // namespace riverlink::core
