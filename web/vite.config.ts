@@ -28,5 +28,9 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['src/**/*.test.ts'],
     restoreMocks: true,
+    reporters: ['default', './scripts/summary-reporter.ts'],
+    // Element Plus imports the CommonJS async-validator by its default export; processing
+    // Element Plus through Vite gives the same interop as the production bundle.
+    server: { deps: { inline: ['element-plus'] } },
   },
 });
