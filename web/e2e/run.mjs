@@ -1,0 +1,227 @@
+// Browser tests of the web app against a running riverlink server.
+//   RIVERLINK_URL  server to test (default http://127.0.0.1:8080), serving web/dist
+//   CHROMIUM_PATH  browser (default /usr/bin/chromium, Debian's chromium)
+//   E2E_SCREENSHOTS=1 also saves a screenshot of each passing test
+// Prints one line per test and ends with "e2e: N passed, N failed"; exits 1 on any failure.
+// A failing test leaves a screenshot in e2e/out/.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.RIVERLINK_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const OUT = fileURLToPath(new URL('./out/', import.meta.url));
+const PASSWORD = 'riverlink2026';
+const STEP_MS = 15_000;
+const VERIFY_MS = 90_000;
+
+// Each demo login and the side navigation its role may see.
+const DEMO_USERS = [
+  ['admin', ['home', 'jobs', 'audit', 'users']],
+  ['officer_js', ['home', 'jobs']],
+  ['officer_sh', ['home', 'jobs']],
+  ['enterprise', ['home', 'jobs']],
+  ['provider', ['home', 'jobs']],
+  ['bank', ['home', 'jobs']],
+  ['auditor', ['home', 'jobs', 'audit']],
+  ['agent', ['home', 'jobs']],
+  ['bidder', ['home', 'jobs']],
+];
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function waitForServer(timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${BASE}/healthz`);
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = e.cause?.code || e.message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`server at ${BASE} not healthy after ${timeoutMs} ms (${last})`);
+}
+
+async function login(page, username, password = PASSWORD) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('input[data-testid="login-username"]', username);
+  await page.fill('input[data-testid="login-password"]', password);
+  await page.click('[data-testid="login-submit"]');
+}
+
+async function loginOk(page, username) {
+  await login(page, username);
+  await page.waitForSelector('[data-testid="side-nav"]');
+  assert(!new URL(page.url()).pathname.startsWith('/login'), `${username} stayed on the login page`);
+}
+
+async function navKeys(page) {
+  await page.waitForSelector('[data-testid="nav-home"]');
+  return page.$$eval('[data-testid^="nav-"]', (els) => els.map((e) => e.getAttribute('data-testid').slice(4)));
+}
+
+async function text(page, selector) {
+  return (await page.textContent(selector))?.trim() ?? '';
+}
+
+const tests = [
+  [
+    'admin sees the region map with every prefecture and switches language',
+    async (page) => {
+      await loginOk(page, 'admin');
+      assert((await text(page, 'header')).includes('长三角一体化平台'), 'header lacks the Chinese product name');
+      assert((await text(page, '[data-testid="nav-home"]')) === '首页', 'nav is not in Chinese by default');
+      await page.waitForFunction(() => document.querySelectorAll('path.leaflet-interactive').length >= 41);
+      const polygons = await page.locator('path.leaflet-interactive').count();
+      assert(polygons >= 41, `expected >= 41 prefecture polygons, found ${polygons}`);
+      await page.waitForSelector('[data-testid="map-legend"]');
+      await page.waitForSelector('[data-testid="prefecture-table"] .el-table__row');
+      const rows = await page.locator('[data-testid="prefecture-table"] .el-table__row').count();
+      assert(rows >= 1, 'the prefecture table is empty');
+      // A tooltip names the prefecture and its code.
+      const box = await page.locator('[data-testid="region-map"]').boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForSelector('.leaflet-tooltip');
+      assert(/\d{6}/.test(await text(page, '.leaflet-tooltip')), 'the map tooltip shows no division code');
+
+      await page.click('[data-testid="lang-switch"]');
+      await page.waitForFunction(() => document.querySelector('[data-testid="nav-home"]')?.textContent?.trim() === 'Home');
+      assert((await text(page, 'header')).includes('Yangtze River Delta'), 'header not in English');
+      assert((await text(page, '[data-testid="map-legend"]')).length > 0, 'legend is empty');
+      await page.reload();
+      await page.waitForSelector('[data-testid="nav-home"]');
+      assert((await text(page, '[data-testid="nav-home"]')) === 'Home', 'English did not persist across a reload');
+      await page.click('[data-testid="lang-switch"]');
+      await page.waitForFunction(() => document.querySelector('[data-testid="nav-home"]')?.textContent?.trim() === '首页');
+      assert((await page.evaluate(() => localStorage.getItem('riverlink.locale'))) === 'zh-CN', 'locale not stored');
+    },
+  ],
+  [
+    'each demo role signs in and sees only its navigation',
+    async (page, context) => {
+      for (const [username, expected] of DEMO_USERS) {
+        await context.clearCookies();
+        await loginOk(page, username);
+        const keys = await navKeys(page);
+        assert(
+          JSON.stringify(keys) === JSON.stringify(expected),
+          `${username}: nav ${JSON.stringify(keys)}, expected ${JSON.stringify(expected)}`,
+        );
+        if (!expected.includes('users')) {
+          await page.goto(`${BASE}/users`);
+          await page.waitForSelector('[data-testid="side-nav"]');
+          assert(new URL(page.url()).pathname === '/', `${username} could open /users`);
+        }
+      }
+    },
+  ],
+  [
+    'a wrong password shows the problem detail',
+    async (page) => {
+      await login(page, 'admin', 'not-the-password');
+      await page.waitForSelector('[data-testid="login-error"]');
+      const message = await text(page, '[data-testid="login-error"]');
+      assert(message.length > 'Sign-in failed'.length, `error without detail: "${message}"`);
+      assert(new URL(page.url()).pathname === '/login', 'left the login page');
+    },
+  ],
+  [
+    'admin verifies the audit chain to completion',
+    async (page) => {
+      await loginOk(page, 'admin');
+      await page.click('[data-testid="nav-audit"]');
+      await page.waitForSelector('[data-testid="audit-table"]');
+      await page.click('[data-testid="audit-verify"]');
+      await page.waitForSelector('[data-testid="verify-progress"]');
+      await page.waitForSelector('[data-testid="verify-result"]', { timeout: VERIFY_MS });
+      const status = await page.getAttribute('[data-testid="verify-panel"]', 'data-status');
+      assert(status === 'succeeded', `verify job ended ${status}: ${await text(page, '[data-testid="verify-panel"]')}`);
+      const percent = await page.$eval('[data-testid="verify-progress"]', (el) =>
+        (el.matches('[role="progressbar"]') ? el : el.querySelector('[role="progressbar"]'))?.getAttribute('aria-valuenow'),
+      );
+      assert(percent === '100', `progress ended at ${percent}`);
+      await page.waitForSelector('[data-testid="audit-table"] .el-table__row');
+      await page.click('[data-testid="nav-jobs"]');
+      await page.waitForSelector('[data-testid="jobs-table"] .el-table__row');
+    },
+  ],
+  [
+    'sign out ends the session',
+    async (page) => {
+      await loginOk(page, 'auditor');
+      await page.click('[data-testid="user-menu"]');
+      await page.click('[data-testid="logout"]');
+      await page.waitForURL((url) => url.pathname === '/login');
+      const me = await page.request.get(`${BASE}/api/v1/auth/me`);
+      assert(me.status() === 401, `/auth/me after logout answered ${me.status()}`);
+      await page.goto(`${BASE}/audit`);
+      await page.waitForSelector('input[data-testid="login-username"]');
+      assert(new URL(page.url()).pathname === '/login', 'a signed-out user reached a page');
+    },
+  ],
+];
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  await waitForServer();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  });
+  let passed = 0;
+  let failed = 0;
+  const only = process.env.E2E_ONLY;
+  for (const [index, [name, fn]] of tests.entries()) {
+    if (only && !name.includes(only)) continue;
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    const started = Date.now();
+    const shot = `${OUT}${String(index + 1).padStart(2, '0')}.png`;
+    try {
+      await fn(page, context);
+      passed += 1;
+      console.log(`ok   ${name} (${Date.now() - started} ms)`);
+      if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: shot, fullPage: true });
+    } catch (e) {
+      failed += 1;
+      console.log(`FAIL ${name}: ${String(e?.message ?? e).split('\n')[0]}`);
+      for (const p of problems.slice(-5)) console.log(`     ${p}`);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      console.log(`     screenshot: ${shot}`);
+    } finally {
+      await context.close();
+    }
+  }
+  await browser.close();
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.log(`FAIL e2e setup: ${e?.message ?? e}`);
+  console.log('e2e: 0 passed, 1 failed');
+  process.exit(1);
+});
