@@ -81,6 +81,7 @@ describe('ApiClient', () => {
         title: 'Validation failed',
         status: 422,
         detail: 'The request has invalid fields',
+        code: 'auth.bad_user',
         errors: [
           { field: 'username', message: 'already taken' },
           { field: 'password', message: 'too short' },
@@ -93,6 +94,7 @@ describe('ApiClient', () => {
     expect(e).toBeInstanceOf(ApiError);
     expect(e.status).toBe(422);
     expect(e.problem.type).toBe('https://riverlink.dev/problems/validation');
+    expect(e.problem.code).toBe('auth.bad_user');
     expect(e.detail).toBe('The request has invalid fields');
     expect(e.message).toBe('The request has invalid fields');
     expect(e.fieldErrors()).toEqual({ username: 'already taken', password: 'too short; needs a digit' });

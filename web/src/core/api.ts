@@ -13,6 +13,8 @@ export interface Problem {
   status: number;
   detail?: string;
   instance?: string;
+  /** riverlink's machine-readable error code, e.g. "auth.bad_credentials". */
+  code?: string;
   errors?: FieldError[];
 }
 
@@ -117,6 +119,7 @@ export async function problemFromResponse(res: Response): Promise<Problem> {
     status: typeof b.status === 'number' ? b.status : res.status,
     detail: asString(b.detail),
     instance: asString(b.instance),
+    code: asString(b.code),
     errors,
   };
 }
