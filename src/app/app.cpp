@@ -1,0 +1,132 @@
+#include "app/app.hpp"
+
+#include <cstdlib>
+#include <random>
+
+#include "audit/api.hpp"
+#include "audit/audit.hpp"
+#include "core/divisions.hpp"
+#include "http/server.hpp"
+#include "jobs/api.hpp"
+
+namespace riverlink::app {
+
+auth::PasswordCost password_cost_from_env() {
+  const char* c = std::getenv("RIVERLINK_PASSWORD_COST");
+  if (c && std::string(c) == "min") return auth::PasswordCost::minimum();
+  return auth::PasswordCost::interactive();
+}
+
+std::vector<store::Migration> all_migrations() {
+  std::vector<store::Migration> all;
+  for (auto* list : {audit::migrations, auth::migrations, jobs::migrations}) {
+    for (auto& m : list()) all.push_back(std::move(m));
+  }
+  return all;
+}
+
+App::App(const Config& cfg) {
+  ids_ = std::make_unique<core::IdGenerator>(clock_, std::random_device{}());
+  db_ = store::Database::open(cfg.db_url);
+  auto m = store::migrate(*db_, all_migrations());
+  if (!m.ok()) throw std::runtime_error(m.error().message);
+  commands_ = std::make_unique<audit::CommandRunner>(*db_, clock_);
+  auth_ = std::make_unique<auth::Service>(*db_, *commands_, clock_, *ids_, auth::Options{.cost = cfg.password_cost});
+  jobs_ = std::make_unique<jobs::Runner>(*db_, *commands_, clock_, *ids_, jobs::Options{.workers = cfg.job_workers});
+  authenticator_ = std::make_unique<http::SessionAuthenticator>(*auth_);
+  router_.set_authenticator(authenticator_.get());
+}
+
+App::~App() = default;
+
+namespace {
+core::Json division_json(const core::Division& d) {
+  return {{"code", d.code}, {"name_zh", d.name_zh}, {"name_en", d.name_en},
+          {"level", std::string(core::level_name(d.level))}, {"parent_code", d.parent_code}};
+}
+
+void register_division_routes(http::Router& router) {
+  router.add({.method = "GET", .pattern = "/api/v1/divisions",
+              .summary = "Administrative divisions of the Yangtze River Delta (GB/T 2260)", .tag = "core",
+              .access = http::Access::public_,
+              .query = {{"parent", "only children of this code"}, {"level", "province | prefecture | county"}}},
+             [](http::Request& r) {
+               const auto& all = core::Divisions::yrd();
+               auto level = r.query("level");
+               std::optional<core::DivisionLevel> lv;
+               if (level) {
+                 if (*level == "province") lv = core::DivisionLevel::province;
+                 else if (*level == "prefecture") lv = core::DivisionLevel::prefecture;
+                 else if (*level == "county") lv = core::DivisionLevel::county;
+                 else return http::Response::problem(Error::field("core.bad_level", "level", "must be province, prefecture or county"), r.path);
+               }
+               std::vector<const core::Division*> items;
+               if (auto parent = r.query("parent")) {
+                 if (!all.find(*parent)) return http::Response::problem(Error::field("core.unknown_division", "parent", "unknown division code " + *parent), r.path);
+                 items = all.children(*parent);
+               } else {
+                 for (const auto& d : all.all()) items.push_back(&d);
+               }
+               core::Json out = core::Json::array();
+               for (const auto* d : items) if (!lv || d->level == *lv) out.push_back(division_json(*d));
+               return http::Response::json(200, {{"items", out}});
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/divisions/{code}", .summary = "One division", .tag = "core",
+              .access = http::Access::public_},
+             [](http::Request& r) {
+               const auto* d = core::Divisions::yrd().find(r.param("code"));
+               if (!d) return http::Response::problem(404, "core.unknown_division", "no division " + r.param("code"));
+               return http::Response::json(200, division_json(*d));
+             });
+}
+}  // namespace
+
+void App::register_routes(http::Metrics& metrics) {
+  http::register_system_routes(router_, metrics, [this]() -> Status {
+    try {
+      auto tx = db_->begin(store::TxKind::read);
+      tx->query("SELECT 1");
+      return ok_status();
+    } catch (const std::exception& e) {
+      return Error::make(ErrorKind::unavailable, "store.down", e.what());
+    }
+  }, kVersion);
+  register_division_routes(router_);
+  http::register_auth_routes(router_, *auth_);
+  jobs::register_routes(router_, *jobs_);
+  audit::register_routes(router_, *db_, *jobs_);
+}
+
+const std::vector<DemoLogin>& demo_logins() {
+  static const std::vector<DemoLogin> v = {
+      {"admin", "platform_admin", "", "平台管理员 Platform admin"},
+      {"officer_js", "officer", "320000", "江苏省科技厅 Jiangsu officer"},
+      {"officer_sh", "officer", "310000", "上海市科委 Shanghai officer"},
+      {"enterprise", "enterprise", "320500", "演示企业（苏州）Demo enterprise (Suzhou)"},
+      {"provider", "provider", "310000", "演示服务机构（上海）Demo provider (Shanghai)"},
+      {"bank", "bank", "320000", "演示银行 Demo bank"},
+      {"auditor", "auditor", "", "审计员 Auditor"},
+      {"agent", "collective_agent", "320282", "演示村集体经济组织（宜兴）Demo collective agent (Yixing)"},
+      {"bidder", "bidder", "320200", "演示竞买人（无锡）Demo bidder (Wuxi)"},
+  };
+  return v;
+}
+
+Result<SeedReport> seed_demo(App& app) {
+  SeedReport rep;
+  auto root = auth::system_principal("demo-seed");
+  auto existing = app.auth().list_users(root);
+  if (!existing.ok()) return existing.error();
+  for (const auto& d : demo_logins()) {
+    bool have = false;
+    for (const auto& u : *existing) have = have || u.username == d.username;
+    if (have) continue;
+    auto u = app.auth().add_user(root, {root.actor(), std::string("demo-seed:user:") + d.username},
+                                 {d.username, d.display_name, kDemoPassword, d.role, d.division});
+    if (!u.ok()) return u.error();
+    ++rep.users_added;
+  }
+  return rep;
+}
+
+}  // namespace riverlink::app

@@ -1,0 +1,120 @@
+// Router and server behaviour that needs no application: static files, SPA fallback,
+// path parameters, SSE framing, graceful stop.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "http/server.hpp"
+#include "http/test_client.hpp"
+
+using namespace riverlink;
+using http::testing::Client;
+
+namespace {
+class Countdown final : public http::EventStream {
+ public:
+  std::string next(bool& done) override {
+    if (n_ == 0) {
+      done = true;
+      return http::sse_event("done", {{"n", 0}});
+    }
+    return http::sse_event("tick", {{"n", n_--}});
+  }
+  int poll_interval_ms() const override { return 5; }
+
+ private:
+  int n_ = 3;
+};
+
+struct ServerTest : ::testing::Test {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("rl_http_" + std::to_string(::getpid()));
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+  void SetUp() override {
+    std::filesystem::create_directories(dir / "assets");
+    std::ofstream(dir / "index.html") << "<!doctype html><title>riverlink</title>";
+    std::ofstream(dir / "assets" / "app.js") << "console.log(1)";
+    router.add({.method = "GET", .pattern = "/api/v1/things/{id}", .summary = "thing", .tag = "t", .access = http::Access::public_},
+               [](http::Request& r) { return http::Response::json(200, {{"id", r.param("id")}, {"q", r.query("q").value_or("")}}); });
+    router.add({.method = "GET", .pattern = "/api/v1/things/special", .summary = "literal wins", .tag = "t", .access = http::Access::public_},
+               [](http::Request&) { return http::Response::json(200, {{"special", true}}); });
+    router.add({.method = "GET", .pattern = "/api/v1/ticks", .summary = "sse", .tag = "t", .access = http::Access::public_},
+               [](http::Request&) { http::Response r; r.stream = std::make_shared<Countdown>(); return r; });
+    router.add({.method = "GET", .pattern = "/api/v1/private", .summary = "needs auth", .tag = "t"},
+               [](http::Request&) { return http::Response::json(200, {}); });
+    server = std::make_unique<http::Server>(router, http::ServerOptions{.port = 0, .threads = 2, .static_dir = dir.string(), .access_log = false});
+    server->start();
+  }
+  void TearDown() override {
+    server->stop();
+    std::filesystem::remove_all(dir);
+  }
+};
+}  // namespace
+
+TEST_F(ServerTest, PathParamsQueryAndLiteralPrecedence) {
+  Client c(server->port());
+  auto r = c.get("/api/v1/things/%E8%8B%8F%E5%B7%9E?q=a%20b");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json()["id"], "苏州");
+  EXPECT_EQ(r.json()["q"], "a b");
+  EXPECT_TRUE(c.get("/api/v1/things/special").json()["special"].get<bool>());
+  EXPECT_FALSE(r.headers["x-request-id"].empty());
+}
+
+TEST_F(ServerTest, StaticFilesAndSpaFallback) {
+  Client c(server->port());
+  auto js = c.get("/assets/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.headers["content-type"], "text/javascript; charset=utf-8");
+  EXPECT_NE(js.headers["cache-control"].find("immutable"), std::string::npos);
+  auto route = c.get("/vouchers/contracts/42");
+  EXPECT_EQ(route.status, 200);
+  EXPECT_NE(route.body.find("<title>riverlink"), std::string::npos);
+  EXPECT_EQ(c.get("/assets/missing.js").status, 404);
+  EXPECT_EQ(c.get("/api/v1/unknown").status, 404);
+  EXPECT_EQ(c.get("/api/v1/unknown").headers["content-type"], "application/problem+json");
+}
+
+TEST_F(ServerTest, PathTraversalNeverLeavesTheRoot) {
+  Client c(server->port());
+  auto r = c.get("/%2e%2e/%2e%2e/etc/passwd");
+  EXPECT_EQ(r.body.find("root:"), std::string::npos);
+  auto r2 = c.get("/../../../../etc/passwd");
+  EXPECT_EQ(r2.body.find("root:"), std::string::npos);
+}
+
+TEST_F(ServerTest, ServerSentEventsStreamInOrder) {
+  Client c(server->port());
+  auto r = c.get("/api/v1/ticks");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "text/event-stream");
+  auto p3 = r.body.find("\"n\":3"), p1 = r.body.find("\"n\":1"), pd = r.body.find("event: done");
+  ASSERT_NE(p3, std::string::npos);
+  EXPECT_LT(p3, p1);
+  EXPECT_LT(p1, pd);
+}
+
+TEST_F(ServerTest, NoAuthenticatorMeansUnauthenticated) {
+  Client c(server->port());
+  EXPECT_EQ(c.get("/api/v1/private").status, 401);
+}
+
+TEST(Router, RejectsRoutesWithoutSummaryOrDuplicates) {
+  http::Router r;
+  EXPECT_THROW(r.add({.method = "GET", .pattern = "/x"}, [](http::Request&) { return http::Response{}; }), std::logic_error);
+  r.add({.method = "GET", .pattern = "/x", .summary = "x"}, [](http::Request&) { return http::Response{}; });
+  EXPECT_THROW(r.add({.method = "GET", .pattern = "/x", .summary = "x"}, [](http::Request&) { return http::Response{}; }), std::logic_error);
+}
+
+TEST(Router, ProblemStatusTable) {
+  EXPECT_EQ(http::status_for(Error::make(ErrorKind::invalid, "a", "b")), 422);
+  EXPECT_EQ(http::status_for(Error::make(ErrorKind::conflict, "a", "b")), 409);
+  auto p = http::Response::problem(Error::field("x.y", "amount", "must be positive"), "/api/v1/x");
+  auto j = core::Json::parse(p.body);
+  EXPECT_EQ(p.content_type, "application/problem+json");
+  EXPECT_EQ(j["status"], 422);
+  EXPECT_EQ(j["type"], "urn:riverlink:problem:x.y");
+  EXPECT_EQ(j["errors"][0]["field"], "amount");
+}
