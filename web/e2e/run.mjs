@@ -152,6 +152,33 @@ const tests = [
     },
   ],
   [
+    'admin adds a user and sees the 422 field error for a duplicate',
+    async (page) => {
+      await loginOk(page, 'admin');
+      await page.click('[data-testid="nav-users"]');
+      await page.waitForSelector('[data-testid="users-table"] .el-table__row');
+      const username = `e2e_${Date.now().toString(36)}`;
+      const fill = async (name) => {
+        await page.click('[data-testid="user-add"]');
+        await page.waitForSelector('input[data-testid="user-username"]', { state: 'visible' });
+        await page.fill('input[data-testid="user-username"]', name);
+        await page.fill('input[data-testid="user-display-name"]', '浏览器测试');
+        await page.fill('input[data-testid="user-password"]', 'a long e2e password');
+        await page.click('[data-testid="user-role"]');
+        await page.click('.el-select-dropdown__item:visible >> text=银行');
+        await page.click('[data-testid="user-save"]');
+      };
+      await fill(username);
+      await page.waitForSelector('[data-testid="user-dialog"]', { state: 'hidden' });
+      await page.waitForSelector(`[data-testid="users-table"] .el-table__row:has-text("${username}")`);
+      await fill(username);
+      await page.waitForSelector('[data-testid="user-dialog-error"]');
+      await page.waitForSelector('[data-testid="user-dialog"] .el-form-item__error');
+      const fieldError = await text(page, '[data-testid="user-dialog"] .el-form-item__error');
+      assert(fieldError.length > 0, 'no field error shown for the duplicate username');
+    },
+  ],
+  [
     'sign out ends the session',
     async (page) => {
       await loginOk(page, 'auditor');

@@ -73,6 +73,12 @@ const en: Messages = {
     verifyFailed: 'Hash chain verification failed',
     verifyCancelled: 'Verification cancelled',
     result: 'Result',
+    resultFields: {
+      entries: 'Entries',
+      head_hash: 'Head hash',
+      first_bad_seq: 'First bad entry',
+      problem: 'Problem',
+    },
   },
   jobs: {
     title: 'My jobs',

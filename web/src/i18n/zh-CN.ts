@@ -71,6 +71,12 @@ const zhCN = {
     verifyFailed: '哈希链校验失败',
     verifyCancelled: '校验已取消',
     result: '结果',
+    resultFields: {
+      entries: '条目数',
+      head_hash: '链头哈希',
+      first_bad_seq: '首个异常序号',
+      problem: '问题',
+    },
   },
   jobs: {
     title: '我的任务',
