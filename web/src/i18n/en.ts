@@ -94,6 +94,9 @@ const en: Messages = {
     cancelConfirm: 'Cancel job {id}?',
     cancelled: 'Job cancelled',
     live: 'Live',
+    kinds: {
+      audit: { verify: 'Audit chain verification' },
+    },
     statuses: {
       queued: 'Queued',
       running: 'Running',

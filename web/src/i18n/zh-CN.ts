@@ -92,6 +92,9 @@ const zhCN = {
     cancelConfirm: '确定取消任务 {id}？',
     cancelled: '任务已取消',
     live: '实时更新',
+    kinds: {
+      audit: { verify: '审计链校验' },
+    },
     statuses: {
       queued: '排队中',
       running: '运行中',
