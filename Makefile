@@ -18,10 +18,10 @@ web/dist/index.html: $(shell find web/src web/index.html web/package-lock.json w
 
 web: setup web/dist/index.html
 
-# Seeds var/riverlink.db on first run only; later runs keep it.
+# Seeds a SQLite database on first run only (when its file does not exist); later runs keep it.
 run: build web
-	@if [ "$(DB)" = "sqlite:var/riverlink.db" ] && [ ! -f var/riverlink.db ]; then \
-	  mkdir -p var && build/release/riverlink --db $(DB) demo seed; fi
+	@db='$(DB)'; if [[ $$db == sqlite:* ]] && [ ! -f "$${db#sqlite:}" ]; then \
+	  build/release/riverlink --db "$$db" demo seed; fi
 	@exec build/release/riverlink --db $(DB) serve --listen $(LISTEN) --web web/dist
 
 test:
