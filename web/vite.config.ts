@@ -2,8 +2,8 @@
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
-// The C++ server (`riverlink serve`) listens here in development.
-const server = 'http://127.0.0.1:8080';
+// The C++ server (`riverlink serve`) listens here in development; RIVERLINK_URL overrides it.
+const server = process.env.RIVERLINK_URL || 'http://127.0.0.1:8080';
 
 export default defineConfig({
   plugins: [vue()],
