@@ -5,6 +5,7 @@
 // Prints one line per test and ends with "e2e: N passed, N failed"; exits 1 on any failure.
 // A failing test leaves a screenshot in e2e/out/.
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -84,6 +85,16 @@ const tests = [
       await page.waitForSelector('[data-testid="prefecture-table"] .el-table__row');
       const rows = await page.locator('[data-testid="prefecture-table"] .el-table__row').count();
       assert(rows >= 1, 'the prefecture table is empty');
+      // The table exports as CSV with a UTF-8 BOM, one line per prefecture.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('[data-testid="export-prefectures"]'),
+      ]);
+      const csv = await readFile(await download.path(), 'utf8');
+      assert(csv.startsWith('\uFEFF'), 'the CSV has no UTF-8 byte order mark');
+      const lines = csv.trim().split('\r\n');
+      assert(lines.length === rows + 1, `CSV has ${lines.length} lines for ${rows} rows`);
+      assert(lines.some((l) => l.includes('苏州市')), 'the CSV lacks 苏州市');
       // A tooltip names the prefecture and its code.
       const box = await page.locator('[data-testid="region-map"]').boundingBox();
       for (const [fx, fy] of [[0.5, 0.5], [0.45, 0.4], [0.55, 0.6], [0.4, 0.55], [0.6, 0.35]]) {
