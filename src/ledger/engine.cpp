@@ -797,7 +797,7 @@ void Engine::execute_transfers(store::Tx& tx, std::span<TransferJob* const> jobs
     digests[f.job + 1] += f.id.str() + "|" + std::string(name(f.rec.result)) + "|" + f.rec.request + "\n";
   }
   std::vector<int64_t> seqs(jobs.size() + 1, 0);
-  const int64_t last_ts = st.next_ts - 1;
+  const int64_t last_ts = std::max(base, st.next_ts - 1);  // each commit's time is unique
   if (written[0] > 0) {
     core::Json payload = {{"expired", written[0]},
                           {"digest", core::sha256_hex(digests[0])},
@@ -897,6 +897,7 @@ void Engine::execute_accounts(store::Tx& tx, AccountJob& job, core::TimePoint no
   st.version = meta.version + 1;
   st.next_ts = std::max(to_ns(now), meta.last_ts + 1);
   int64_t next_no = meta.last_account_no + 1;
+  job.reply.timestamp = st.next_ts;
 
   std::vector<Id128> ids;
   for (const Account& a : job.events) ids.push_back(a.id);
@@ -991,7 +992,7 @@ void Engine::execute_accounts(store::Tx& tx, AccountJob& job, core::TimePoint no
                 p.push(seq);
               });
   tx.exec("UPDATE ledger_meta SET version = ?, last_ts = ?, last_account_no = ? WHERE id = 1",
-          {st.version, st.next_ts - 1, next_no - 1});
+          {st.version, std::max(job.reply.timestamp, st.next_ts - 1), next_no - 1});
   job.reply.commit = st.version;
   job.reply.audit_seq = seq;
 }

@@ -54,6 +54,7 @@ struct TransferBatchReply {
 struct AccountBatchReply {
   std::vector<CreateAccountResult> results;
   int64_t commit = 0;
+  int64_t timestamp = 0;  // the commit's ledger time (the first new account's timestamp)
   int64_t audit_seq = 0;
 };
 
