@@ -123,6 +123,7 @@ Result<Session> Service::login(const std::string& username, const std::string& p
 }
 
 Status Service::logout(const std::string& token) {
+  cache_drop("s:" + core::sha256_hex(token));
   return store::transact(db_, store::TxKind::write, [&](store::Tx& tx) -> Status {
     auto row = tx.query_one("SELECT user_id FROM auth_sessions WHERE token_hash = ?", {core::sha256_hex(token)});
     if (!row) return ok_status();
@@ -132,8 +133,41 @@ Status Service::logout(const std::string& token) {
   });
 }
 
+std::optional<Service::Cached> Service::cache_get(const std::string& key, int64_t now) {
+  if (opts_.auth_cache_ms <= 0) return std::nullopt;
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  if (it->second.until_ms < now) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void Service::cache_put(const std::string& key, Cached c) {
+  if (opts_.auth_cache_ms <= 0) return;
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() > 100000) cache_.clear();  // bounded
+  cache_[key] = std::move(c);
+}
+
+void Service::cache_drop(const std::string& key) {
+  std::lock_guard lock(cache_mu_);
+  cache_.erase(key);
+}
+
 std::optional<ResolvedSession> Service::resolve_session(const std::string& token) {
   if (token.empty() || token.size() > 200) return std::nullopt;
+  const int64_t now = core::to_unix_ms(clock_.now());
+  const std::string key = "s:" + core::sha256_hex(token);
+  if (auto c = cache_get(key, now)) return c->session;
+  auto found = lookup_session(token, now);
+  cache_put(key, Cached{found, std::nullopt, now + opts_.auth_cache_ms});
+  return found;
+}
+
+std::optional<ResolvedSession> Service::lookup_session(const std::string& token, int64_t now) {
   auto tx = db_.begin(store::TxKind::read);
   auto row = tx->query_one(
       "SELECT u.id, u.username, u.display_name, u.role, u.division_code, u.disabled, u.created_at, "
@@ -142,12 +176,22 @@ std::optional<ResolvedSession> Service::resolve_session(const std::string& token
       {core::sha256_hex(token)});
   if (!row) return std::nullopt;
   User u = user_from(*row);
-  if (u.disabled || row->i64(8) < core::to_unix_ms(clock_.now())) return std::nullopt;
+  // Cached no longer than the session lives.
+  if (u.disabled || row->i64(8) < now + opts_.auth_cache_ms) return std::nullopt;
   return ResolvedSession{principal_of(u, false), row->str(7)};
 }
 
 std::optional<Principal> Service::resolve_api_token(const std::string& token) {
   if (token.empty() || token.size() > 200) return std::nullopt;
+  const int64_t now = core::to_unix_ms(clock_.now());
+  const std::string key = "t:" + core::sha256_hex(token);
+  if (auto c = cache_get(key, now)) return c->principal;
+  auto found = lookup_api_token(token);
+  cache_put(key, Cached{std::nullopt, found, now + opts_.auth_cache_ms});
+  return found;
+}
+
+std::optional<Principal> Service::lookup_api_token(const std::string& token) {
   auto tx = db_.begin(store::TxKind::read);
   auto row = tx->query_one(
       "SELECT u.id, u.username, u.display_name, u.role, u.division_code, u.disabled, u.created_at "

@@ -1,7 +1,9 @@
 // Accounts, sessions and API tokens. Authorization is checked here, not only at routes.
 #pragma once
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "audit/command.hpp"
@@ -59,6 +61,9 @@ struct Options {
   int64_t session_ttl_ms = 12LL * 3600 * 1000;
   int max_failures = 5;                   // per username or address within the window
   int64_t failure_window_ms = 15LL * 60 * 1000;
+  // Resolved sessions and tokens are cached this long (0: off). Logout in this process
+  // drops the entry at once; other processes see a logout or revocation within this time.
+  int64_t auth_cache_ms = 2000;
 };
 
 // Thread-safe.
@@ -82,6 +87,18 @@ class Service {
 
  private:
   Status validate(const NewUser& u) const;
+  struct Cached {
+    std::optional<ResolvedSession> session;  // for "s:" keys
+    std::optional<Principal> principal;      // for "t:" keys
+    int64_t until_ms;
+  };
+  std::optional<ResolvedSession> lookup_session(const std::string& token, int64_t now);
+  std::optional<Principal> lookup_api_token(const std::string& token);
+  std::optional<Cached> cache_get(const std::string& key, int64_t now);
+  void cache_put(const std::string& key, Cached c);
+  void cache_drop(const std::string& key);
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Cached> cache_;
   store::Database& db_;
   audit::CommandRunner& runner_;
   const core::Clock& clock_;

@@ -60,6 +60,14 @@ struct Conn {
     }
   }
 
+  // BEGIN/COMMIT/ROLLBACK through cached statements: they run on every transaction.
+  void simple(const char* sql) {
+    sqlite3_stmt* st = prepare(sql);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) throw_sqlite(db, rc, sql);
+  }
+
   sqlite3_stmt* prepare(std::string_view sql) {
     std::string key(sql);
     auto it = stmts.find(key);
@@ -86,7 +94,7 @@ class SqliteTx final : public Tx {
   void exec_script(std::string_view sql) override { conn_->script(sql); }
   void lock(std::string_view) override {}
   void commit() override {
-    conn_->script("COMMIT");
+    conn_->simple("COMMIT");
     done_ = true;
   }
   Backend backend() const override { return Backend::sqlite; }
@@ -161,7 +169,7 @@ class SqliteDb final : public Database {
     if (kind == TxKind::write) wlock = std::unique_lock(write_mu_);
     auto conn = pool_.acquire();
     try {
-      conn->script(kind == TxKind::write ? "BEGIN IMMEDIATE" : "BEGIN");
+      conn->simple(kind == TxKind::write ? "BEGIN IMMEDIATE" : "BEGIN");
     } catch (...) {
       pool_.release(std::move(conn));
       throw;
@@ -184,10 +192,12 @@ SqliteTx::SqliteTx(SqliteDb& owner, std::unique_ptr<Conn> c, std::unique_lock<st
 
 SqliteTx::~SqliteTx() {
   if (!done_) {
-    char* err = nullptr;
     if (sqlite3_get_autocommit(conn_->db) == 0) {
-      sqlite3_exec(conn_->db, "ROLLBACK", nullptr, nullptr, &err);
-      sqlite3_free(err);
+      try {
+        conn_->simple("ROLLBACK");
+      } catch (const DbError&) {
+        // the connection rolls back on its own when the transaction cannot continue
+      }
     }
   }
   owner_.give_back(std::move(conn_));
