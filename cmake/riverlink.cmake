@@ -14,7 +14,8 @@ function(riverlink_module name)
       COMMAND ${CMAKE_COMMAND} -DMODULE=${name} -DOUT=${gen} "-DFILES=${sql_files}"
               -P ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
       DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
-      COMMENT "Embedding ${name} migrations")
+      COMMENT "Embedding ${name} migrations"
+      VERBATIM)
     list(APPEND srcs ${gen})
   endif()
   add_library(${target} STATIC ${srcs})

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <functional>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -142,6 +143,15 @@ int main(int argc, char** argv) {
   verify->add_flag("--quiet", quiet, "no progress bar");
 
   cli.add_subcommand("version", "print the version");
+
+  // Global options such as --db may also follow the subcommand: `riverlink serve --db ...`.
+  std::function<void(CLI::App*)> fall = [&](CLI::App* a) {
+    for (auto* sc : a->get_subcommands({})) {
+      sc->fallthrough();
+      fall(sc);
+    }
+  };
+  fall(&cli);
 
   CLI11_PARSE(cli, argc, argv);
   try {
