@@ -224,6 +224,7 @@ std::optional<Response> Router::dispatch(Request& req) const {
     return std::nullopt;
   }
   const RouteSpec& spec = route->spec;
+  req.route_pattern = &spec.pattern;
   if (spec.access == Access::authenticated) {
     bool csrf_ok = true;
     auto p = auth_ ? auth_->authenticate(req, csrf_ok) : std::nullopt;

@@ -27,6 +27,7 @@ struct Request {
   std::string remote_addr;
   std::optional<auth::Principal> principal;  // set by the router when authenticated
   core::Json json;                           // the validated body when the route has a shape
+  const std::string* route_pattern = nullptr;  // set by dispatch when a route matched
 
   std::string_view header(std::string_view lower_name) const;
   std::optional<std::string> query(std::string_view name) const;  // percent-decoded

@@ -239,7 +239,8 @@ class Session : public std::enable_shared_from_this<Session> {
       auto r = srv_.router.dispatch(req);
       if (r) {
         res = std::move(*r);
-        route = matched_route(req);
+        // The route pattern, not the path, labels metrics so that their number stays bounded.
+        route = req.route_pattern ? *req.route_pattern : "unmatched";
       } else {
         res = srv_.serve_static(req);
       }
@@ -248,33 +249,6 @@ class Session : public std::enable_shared_from_this<Session> {
       res = Response::problem(500, "http.internal", "internal error; quote request id " + req.request_id);
     }
     send(std::move(res), req.method, req.target, route, req.request_id);
-  }
-
-  std::string matched_route(const Request& req) const {
-    // The route pattern, not the path, labels metrics so that their number stays bounded.
-    for (const auto& r : srv_.router.routes()) {
-      if (r.spec.method == req.method && path_matches(r, req)) return r.spec.pattern;
-    }
-    return "unmatched";
-  }
-
-  static bool path_matches(const Route& r, const Request& req) {
-    std::vector<std::string_view> segs;
-    std::string_view p(req.path);
-    size_t i = 0;
-    while (i < p.size()) {
-      if (p[i] == '/') { ++i; continue; }
-      size_t j = p.find('/', i);
-      if (j == std::string_view::npos) j = p.size();
-      segs.push_back(p.substr(i, j - i));
-      i = j;
-    }
-    if (segs.size() != r.segments.size()) return false;
-    for (size_t k = 0; k < segs.size(); ++k) {
-      const auto& s = r.segments[k];
-      if (!(s.size() > 2 && s.front() == '{') && s != segs[k]) return false;
-    }
-    return true;
   }
 
   void send(Response res, const std::string& method, const std::string& target, const std::string& route,
