@@ -8,6 +8,7 @@
 #include "core/divisions.hpp"
 #include "http/server.hpp"
 #include "jobs/api.hpp"
+#include "ledger/api.hpp"
 
 namespace riverlink::app {
 
@@ -19,7 +20,7 @@ auth::PasswordCost password_cost_from_env() {
 
 std::vector<store::Migration> all_migrations() {
   std::vector<store::Migration> all;
-  for (auto* list : {audit::migrations, auth::migrations, jobs::migrations}) {
+  for (auto* list : {audit::migrations, auth::migrations, jobs::migrations, ledger::migrations}) {
     for (auto& m : list()) all.push_back(std::move(m));
   }
   return all;
@@ -33,6 +34,7 @@ App::App(const Config& cfg) {
   commands_ = std::make_unique<audit::CommandRunner>(*db_, clock_);
   auth_ = std::make_unique<auth::Service>(*db_, *commands_, clock_, *ids_, auth::Options{.cost = cfg.password_cost});
   jobs_ = std::make_unique<jobs::Runner>(*db_, *commands_, clock_, *ids_, jobs::Options{.workers = cfg.job_workers});
+  ledger_ = std::make_unique<ledger::Service>(*db_, clock_);
   authenticator_ = std::make_unique<http::SessionAuthenticator>(*auth_);
   router_.set_authenticator(authenticator_.get());
 }
@@ -95,6 +97,7 @@ void App::register_routes(http::Metrics& metrics) {
   http::register_auth_routes(router_, *auth_);
   jobs::register_routes(router_, *jobs_);
   audit::register_routes(router_, *db_, *jobs_);
+  ledger::register_routes(router_, *ledger_);
 }
 
 const std::vector<DemoLogin>& demo_logins() {

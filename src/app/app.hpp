@@ -11,6 +11,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "jobs/jobs.hpp"
+#include "ledger/service.hpp"
 #include "store/db.hpp"
 
 namespace riverlink::app {
@@ -35,6 +36,7 @@ class App {
   audit::CommandRunner& commands() { return *commands_; }
   auth::Service& auth() { return *auth_; }
   jobs::Runner& jobs() { return *jobs_; }
+  ledger::Service& ledger() { return *ledger_; }
   http::Router& router() { return router_; }
   const core::Clock& clock() const { return clock_; }
   core::IdGenerator& ids() { return *ids_; }
@@ -49,6 +51,7 @@ class App {
   std::unique_ptr<audit::CommandRunner> commands_;
   std::unique_ptr<auth::Service> auth_;
   std::unique_ptr<jobs::Runner> jobs_;
+  std::unique_ptr<ledger::Service> ledger_;
   std::unique_ptr<http::SessionAuthenticator> authenticator_;
   http::Router router_;
 };

@@ -13,6 +13,7 @@
 #include "audit/api.hpp"
 #include "audit/audit.hpp"
 #include "http/server.hpp"
+#include "ledger/cli.hpp"
 
 using namespace riverlink;
 
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
   verify->add_flag("--quiet", quiet, "no progress bar");
 
   cli.add_subcommand("version", "print the version");
+  ledger::add_commands(cli);
 
   // Global options such as --db may also follow the subcommand: `riverlink serve --db ...`.
   std::function<void(CLI::App*)> fall = [&](CLI::App* a) {
