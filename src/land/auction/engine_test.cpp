@@ -335,7 +335,8 @@ void run_listing_property(uint64_t seed, ExtensionMode mode) {
     // Time moves on: mostly small steps, sometimes to (or past) the listing deadline.
     int64_t dt = sim.uniform(0, 1) ? sim.uniform(0, 120 * kS) : sim.uniform(0, 86400 * kS);
     if (lot.phase() == Phase::timed) dt = sim.uniform(0, (p.countdown_s + 20) * kS);
-    t += dt;
+    // Crossing the listing deadline lands just after it, so timed bidding gets its bids.
+    t = t < kClose && t + dt >= kClose ? kClose + sim.uniform(0, 10 * kS) : t + dt;
     const std::string who = "b" + std::to_string(sim.uniform(0, n));  // b<n> is unknown
     const int64_t base = lot.next_min_fen();
     int64_t amount = base + p.increment_fen * sim.uniform(-2, 3);
@@ -386,6 +387,7 @@ void run_listing_property(uint64_t seed, ExtensionMode mode) {
   if (mode == ExtensionMode::reset) {
     ASSERT_EQ(lot.countdown_restarts(), timed_accepted);
   }
+  if (std::getenv("LAND_DEBUG")) fprintf(stderr, "%s bids=%zu t=%lld\n", lot.outcome().reason.c_str(), lot.bids().size(), (long long)((t-kOpen)/1000));
   g_timed_bids += timed_accepted;
   g_sold_timed += lot.outcome().reason == "timed_bidding" ? 1 : 0;
   // Exactly one winner: the maximum accepted bid (amounts are strictly increasing, so the
