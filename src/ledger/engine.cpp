@@ -834,18 +834,37 @@ void Engine::execute_transfers(store::Tx& tx, std::span<TransferJob* const> jobs
                 p.push(base);
                 p.push(f.audit_seq);
               });
-  for (auto it = st.accounts.begin(); it != st.accounts.end();) {
-    const Account& committed = cache_.by_no.at(it->first);
-    if (committed.balances == it->second.balances && committed.flags == it->second.flags) {
-      it = st.accounts.erase(it);
-      continue;
+  // Touched balances: one UPDATE ... FROM (VALUES ...) per 64 accounts (one round trip each
+  // on PostgreSQL instead of one per account).
+  std::vector<std::pair<int64_t, const Account*>> changed;
+  for (const auto& [no, a] : st.accounts) {
+    const Account& committed = cache_.by_no.at(no);
+    if (committed.balances != a.balances || committed.flags != a.flags) changed.emplace_back(no, &a);
+  }
+  std::sort(changed.begin(), changed.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (size_t i = 0; i < changed.size();) {
+    size_t n = 64;
+    while (n > changed.size() - i) n /= 2;
+    std::string sql =
+        "UPDATE ledger_accounts SET debits_pending = v.column2, debits_posted = v.column3,"
+        " credits_pending = v.column4, credits_posted = v.column5, flags = v.column6 FROM (VALUES ";
+    store::Params p;
+    for (size_t k = 0; k < n; ++k) {
+      sql += k ? ",(" : "(";
+      for (int c = 0; c < 6; ++c) sql += c ? ",CAST(? AS BIGINT)" : "CAST(? AS BIGINT)";
+      sql += ")";
+      const auto& [no, a] = changed[i + k];
+      const Balances& b = a->balances;
+      for (int64_t v : {no, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted,
+                        int64_t{a->flags}}) {
+        p.push(v);
+      }
     }
-    const Balances& b = it->second.balances;
-    tx.exec("UPDATE ledger_accounts SET debits_pending = ?, debits_posted = ?, credits_pending = ?,"
-            " credits_posted = ?, flags = ? WHERE no = ?",
-            {b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted,
-             int64_t{it->second.flags}, it->first});
-    ++it;
+    sql += ") AS v WHERE ledger_accounts.no = v.column1";
+    if (tx.exec(sql, p) != static_cast<int64_t>(n)) {
+      throw store::DbError(store::DbError::Kind::other, "ledger: balance update touched the wrong rows");
+    }
+    i += n;
   }
   tx.exec("UPDATE ledger_meta SET version = ?, last_ts = ? WHERE id = 1", {st.version, last_ts});
 }
