@@ -1,0 +1,96 @@
+#include "eco/cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "eco/gep/invest.hpp"
+
+namespace riverlink::eco::cli {
+namespace {
+
+struct Opts {
+  std::string args, workspace;
+  int threads = 0;
+  double memory_gib = 3.0;
+  bool quiet = false;
+};
+
+void add_common(CLI::App* c, Opts& o) {
+  c->add_option("--args", o.args, "InVEST 3.13 args JSON (paths relative to the file)")->required();
+  c->add_option("--workspace", o.workspace, "output folder")->required();
+  c->add_option("--threads", o.threads, "worker threads (0: all cores)")->capture_default_str();
+  c->add_option("--memory-gib", o.memory_gib, "memory budget in GiB")->capture_default_str();
+  c->add_flag("--quiet", o.quiet, "no progress bar");
+}
+
+raster::EngineOptions engine(const Opts& o) {
+  raster::EngineOptions e;
+  e.threads = o.threads;
+  e.memory_budget = std::int64_t(o.memory_gib * double(1ll << 30));
+  if (!o.quiet)
+    e.progress = [last = -1](double f, const std::string&) mutable {
+      int pct = int(f * 100);
+      if (pct == last) return;
+      last = pct;
+      int bars = pct / 5;
+      std::fprintf(stderr, "\r[%-20.*s] %3d%%", bars, "####################", pct);
+      if (pct == 100) std::fprintf(stderr, "\n");
+    };
+  return e;
+}
+
+int report(const char* model, const Result<gep::ModelResult>& r, const std::string& ws) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "gep invest %s: %s\n", model, r.error().message.c_str());
+    return 2;
+  }
+  std::printf("%s: wrote %zu files to %s in %.2f s\n", model, r->files.size(), ws.c_str(), r->seconds.at("total"));
+  for (auto& [k, v] : r->totals) std::printf("  %s = %.10g\n", k.c_str(), v);
+  for (auto& w : r->watersheds) {
+    std::printf("  ws %lld", (long long)w.ws_id);
+    for (auto& [k, v] : w.values) std::printf(" %s=%.10g", k.c_str(), v);
+    std::printf("\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> add_commands(CLI::App& app) {
+  auto* gep = app.add_subcommand("gep", "gross ecosystem product (GEP) and InVEST-compatible models");
+  gep->require_subcommand(1);
+  auto* inv = gep->add_subcommand("invest", "InVEST 3.13-compatible models");
+  inv->require_subcommand(1);
+  auto opts = std::make_shared<Opts>();
+  auto* awy = inv->add_subcommand("awy", "Annual Water Yield");
+  auto* carbon = inv->add_subcommand("carbon", "Carbon storage and sequestration (cur/fut)");
+  auto* sdr = inv->add_subcommand("sdr", "Sediment Delivery Ratio (RKLS, USLE, avoided erosion)");
+  for (auto* c : {awy, carbon, sdr}) add_common(c, *opts);
+  return [=]() -> int {
+    try {
+      if (*awy) {
+        auto a = gep::parse_awy_args(opts->args);
+        if (!a.ok()) { std::fprintf(stderr, "gep invest awy: %s\n", a.error().message.c_str()); return 2; }
+        return report("awy", gep::run_awy(*a, opts->workspace, engine(*opts)), opts->workspace);
+      }
+      if (*carbon) {
+        auto a = gep::parse_carbon_args(opts->args);
+        if (!a.ok()) { std::fprintf(stderr, "gep invest carbon: %s\n", a.error().message.c_str()); return 2; }
+        return report("carbon", gep::run_carbon(*a, opts->workspace, engine(*opts)), opts->workspace);
+      }
+      if (*sdr) {
+        auto a = gep::parse_sdr_args(opts->args);
+        if (!a.ok()) { std::fprintf(stderr, "gep invest sdr: %s\n", a.error().message.c_str()); return 2; }
+        return report("sdr", gep::run_sdr(*a, opts->workspace, engine(*opts)), opts->workspace);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "gep: %s\n", e.what());
+      return 2;
+    }
+    return -1;
+  };
+}
+
+}  // namespace riverlink::eco::cli

@@ -1,0 +1,492 @@
+#include "eco/raster/raster.hpp"
+
+#include <gdal.h>
+#include <gdal_alg.h>
+#include <gdal_utils.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace riverlink::eco::raster {
+namespace {
+
+Error file_error(const std::string& code, const std::string& path, const std::string& msg) {
+  return Error::make(ErrorKind::invalid, code, path + ": " + msg);
+}
+
+std::string last_gdal_error() {
+  const char* m = CPLGetLastErrorMsg();
+  return m && *m ? std::string(m) : std::string("unknown GDAL error");
+}
+
+struct Srs {
+  OGRSpatialReferenceH h = nullptr;
+  explicit Srs(const std::string& wkt) {
+    if (wkt.empty()) return;
+    h = OSRNewSpatialReference(nullptr);
+    const char* p = wkt.c_str();
+    if (OSRImportFromWkt(h, const_cast<char**>(&p)) != OGRERR_NONE) {
+      OSRDestroySpatialReference(h);
+      h = nullptr;
+    } else {
+      OSRSetAxisMappingStrategy(h, OAMS_TRADITIONAL_GIS_ORDER);
+    }
+  }
+  ~Srs() { if (h) OSRDestroySpatialReference(h); }
+  Srs(const Srs&) = delete;
+  Srs& operator=(const Srs&) = delete;
+};
+
+bool same_crs(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  if (a.empty() || b.empty()) return false;
+  Srs sa(a), sb(b);
+  if (!sa.h || !sb.h) return false;
+  return OSRIsSame(sa.h, sb.h) != 0;
+}
+
+Grid grid_of(GDALDatasetH ds) {
+  Grid g;
+  g.cols = GDALGetRasterXSize(ds);
+  g.rows = GDALGetRasterYSize(ds);
+  double gt[6];
+  if (GDALGetGeoTransform(ds, gt) == CE_None) std::copy(gt, gt + 6, g.gt.begin());
+  const char* w = GDALGetProjectionRef(ds);
+  g.wkt = w ? w : "";
+  return g;
+}
+
+const char* resample_name(Resample r) {
+  switch (r) {
+    case Resample::nearest: return "near";
+    case Resample::bilinear: return "bilinear";
+    case Resample::mode: return "mode";
+  }
+  return "near";
+}
+
+}  // namespace
+
+void init_gdal(std::int64_t cache_bytes) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GDALAllRegister();
+    CPLSetErrorHandler(CPLQuietErrorHandler);
+  });
+  if (cache_bytes > 0) GDALSetCacheMax64(cache_bytes);
+}
+
+bool Grid::same(const Grid& o) const {
+  if (cols != o.cols || rows != o.rows) return false;
+  double tol = 1e-9 * std::max(std::abs(gt[1]), std::abs(gt[5]));
+  for (int i = 0; i < 6; ++i)
+    if (std::abs(gt[i] - o.gt[i]) > tol * (i == 0 || i == 3 ? 1e3 : 1)) return false;
+  return same_crs(wkt, o.wkt);
+}
+
+std::string Grid::describe() const {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%d x %d px, origin (%.3f, %.3f), cell %.6g x %.6g", cols, rows, gt[0], gt[3],
+                gt[1], gt[5]);
+  return buf;
+}
+
+Result<BandInfo> probe(const std::string& path, int band) {
+  init_gdal();
+  if (!std::filesystem::exists(path)) return file_error("eco.file_missing", path, "file does not exist");
+  CPLErrorReset();
+  GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+                               nullptr, nullptr, nullptr);
+  if (!ds) return file_error("eco.raster_unreadable", path, "not a readable raster: " + last_gdal_error());
+  BandInfo info;
+  info.path = path;
+  info.grid = grid_of(ds);
+  if (band < 1 || band > GDALGetRasterCount(ds)) {
+    GDALClose(ds);
+    return file_error("eco.raster_band", path, "band " + std::to_string(band) + " does not exist");
+  }
+  GDALRasterBandH b = GDALGetRasterBand(ds, band);
+  int has = 0;
+  double nd = GDALGetRasterNoDataValue(b, &has);
+  if (has) info.nodata = nd;
+  GDALDataType t = GDALGetRasterDataType(b);
+  info.integer = !GDALDataTypeIsFloating(t) && !GDALDataTypeIsComplex(t);
+  info.type = GDALGetDataTypeName(t);
+  // Truncated or corrupt files often open but fail on the first block read: read the last block.
+  int bx = 0, by = 0;
+  GDALGetBlockSize(b, &bx, &by);
+  if (bx > 0 && by > 0) {
+    int nbx = (info.grid.cols + bx - 1) / bx, nby = (info.grid.rows + by - 1) / by;
+    std::vector<double> tmp;
+    int x0 = (nbx - 1) * bx, y0 = (nby - 1) * by;
+    int w = std::min(bx, info.grid.cols - x0), h = std::min(by, info.grid.rows - y0);
+    tmp.resize(std::size_t(w) * h);
+    CPLErrorReset();
+    if (GDALRasterIO(b, GF_Read, x0, y0, w, h, tmp.data(), w, h, GDT_Float64, 0, 0) != CE_None) {
+      GDALClose(ds);
+      return file_error("eco.raster_corrupt", path, "band " + std::to_string(band) +
+                                                        " cannot be read (corrupt or truncated): " + last_gdal_error());
+    }
+  }
+  GDALClose(ds);
+  return info;
+}
+
+Reader::Reader(Reader&& o) noexcept { *this = std::move(o); }
+Reader& Reader::operator=(Reader&& o) noexcept {
+  if (this != &o) {
+    if (ds_ && ds_ != base_) GDALClose(ds_);
+    if (base_) GDALClose(base_);
+    ds_ = o.ds_;
+    base_ = o.base_;
+    nodata_ = o.nodata_;
+    name_ = std::move(o.name_);
+    path_ = std::move(o.path_);
+    o.ds_ = o.base_ = nullptr;
+  }
+  return *this;
+}
+Reader::~Reader() {
+  if (ds_ && ds_ != base_) GDALClose(ds_);
+  if (base_) GDALClose(base_);
+}
+
+Status check_alignable(const Source& src, const BandInfo& info, const Grid& target) {
+  const Grid& g = info.grid;
+  if (g.wkt.empty() != target.wkt.empty())
+    return file_error("eco.crs_irreconcilable", src.path,
+                      src.name + " has " + (g.wkt.empty() ? "no CRS" : "a CRS") + " but the land-cover grid has " +
+                          (target.wkt.empty() ? "none" : "one"));
+  double sx0 = g.gt[0], sx1 = g.gt[0] + g.gt[1] * g.cols;
+  double sy0 = g.gt[3] + g.gt[5] * g.rows, sy1 = g.gt[3];
+  if (sy0 > sy1) std::swap(sy0, sy1);
+  if (!g.wkt.empty() && !same_crs(g.wkt, target.wkt)) {
+    Srs a(g.wkt), b(target.wkt);
+    if (!a.h || !b.h) return file_error("eco.crs_irreconcilable", src.path, src.name + ": CRS cannot be parsed");
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(a.h, b.h);
+    if (!ct) return file_error("eco.crs_irreconcilable", src.path, src.name + ": no transformation to the land-cover CRS");
+    double xs[4] = {sx0, sx1, sx0, sx1}, ys[4] = {sy0, sy0, sy1, sy1};
+    int okv[4] = {0, 0, 0, 0};
+    bool good = OCTTransformEx(ct, 4, xs, ys, nullptr, okv) != 0;
+    OCTDestroyCoordinateTransformation(ct);
+    if (!good || !(okv[0] && okv[1] && okv[2] && okv[3]))
+      return file_error("eco.crs_irreconcilable", src.path, src.name + ": extent cannot be transformed to the land-cover CRS");
+    sx0 = std::min({xs[0], xs[1], xs[2], xs[3]});
+    sx1 = std::max({xs[0], xs[1], xs[2], xs[3]});
+    sy0 = std::min({ys[0], ys[1], ys[2], ys[3]});
+    sy1 = std::max({ys[0], ys[1], ys[2], ys[3]});
+  }
+  double tx0 = target.gt[0], tx1 = target.gt[0] + target.gt[1] * target.cols;
+  double ty0 = target.gt[3] + target.gt[5] * target.rows, ty1 = target.gt[3];
+  if (ty0 > ty1) std::swap(ty0, ty1);
+  if (sx1 <= tx0 || sx0 >= tx1 || sy1 <= ty0 || sy0 >= ty1)
+    return file_error("eco.no_overlap", src.path, src.name + " does not overlap the land-cover grid");
+  return ok_status();
+}
+
+Result<Reader> Reader::open(const Source& src, const Grid& target) {
+  init_gdal();
+  auto info = probe(src.path);
+  if (!info.ok()) return info.error();
+  Reader r;
+  r.name_ = src.name;
+  r.path_ = src.path;
+  r.base_ = GDALOpenEx(src.path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, nullptr,
+                       nullptr, nullptr);
+  if (!r.base_) return file_error("eco.raster_unreadable", src.path, last_gdal_error());
+  r.nodata_ = info->nodata;
+  if (info->grid.same(target)) {
+    r.ds_ = r.base_;
+    return r;
+  }
+  RL_TRY(check_alignable(src, *info, target));
+  double x0 = target.gt[0], x1 = target.gt[0] + target.gt[1] * target.cols;
+  double y1 = target.gt[3], y0 = target.gt[3] + target.gt[5] * target.rows;
+  std::vector<std::string> args = {"-of", "VRT", "-r", resample_name(src.resample),
+                                   "-te", std::to_string(std::min(x0, x1)), std::to_string(std::min(y0, y1)),
+                                   std::to_string(std::max(x0, x1)), std::to_string(std::max(y0, y1)),
+                                   "-ts", std::to_string(target.cols), std::to_string(target.rows)};
+  if (!target.wkt.empty()) {
+    args.push_back("-t_srs");
+    args.push_back(target.wkt);
+  }
+  if (!info->nodata && !info->integer) {
+    args.push_back("-dstnodata");
+    args.push_back("-3.4028234663852886e+38");
+    r.nodata_ = -3.4028234663852886e+38;
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  GDALWarpAppOptions* o = GDALWarpAppOptionsNew(argv.data(), nullptr);
+  int usage_err = 0;
+  GDALDatasetH srcs[1] = {r.base_};
+  CPLErrorReset();
+  r.ds_ = GDALWarp("", nullptr, 1, srcs, o, &usage_err);
+  GDALWarpAppOptionsFree(o);
+  if (!r.ds_) return file_error("eco.align_failed", src.path, src.name + " cannot be aligned: " + last_gdal_error());
+  return r;
+}
+
+Status Reader::read_any(int x0, int y0, int w, int h, void* out, int gdal_type) const {
+  GDALRasterBandH b = GDALGetRasterBand(ds_, 1);
+  CPLErrorReset();
+  if (GDALRasterIO(b, GF_Read, x0, y0, w, h, out, w, h, GDALDataType(gdal_type), 0, 0) != CE_None)
+    return file_error("eco.raster_corrupt", path_,
+                      name_ + " band 1: read failed at (" + std::to_string(x0) + "," + std::to_string(y0) +
+                          "): " + last_gdal_error());
+  return ok_status();
+}
+Status Reader::read(int x0, int y0, int w, int h, float* out) const { return read_any(x0, y0, w, h, out, GDT_Float32); }
+Status Reader::read(int x0, int y0, int w, int h, double* out) const { return read_any(x0, y0, w, h, out, GDT_Float64); }
+Status Reader::read(int x0, int y0, int w, int h, std::int32_t* out) const { return read_any(x0, y0, w, h, out, GDT_Int32); }
+
+struct Writer::Impl {
+  GDALDatasetH ds = nullptr;
+  std::mutex mu;
+  std::string path, tmp_path;
+  bool cog = false;
+};
+
+Writer::Writer(Writer&&) noexcept = default;
+Writer::~Writer() {
+  if (impl_ && impl_->ds) (void)close();
+}
+
+Result<Writer> Writer::create(const std::string& path, const Grid& grid, const WriteOptions& opt) {
+  init_gdal();
+  GDALDriverH drv = GDALGetDriverByName("GTiff");
+  GDALDataType t = opt.type == PixelType::byte ? GDT_Byte
+                   : opt.type == PixelType::int32 ? GDT_Int32
+                   : opt.type == PixelType::float32 ? GDT_Float32 : GDT_Float64;
+  bool flt = opt.type == PixelType::float32 || opt.type == PixelType::float64;
+  char** co = nullptr;
+  co = CSLSetNameValue(co, "TILED", "YES");
+  co = CSLSetNameValue(co, "BLOCKXSIZE", "256");
+  co = CSLSetNameValue(co, "BLOCKYSIZE", "256");
+  co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
+  co = CSLSetNameValue(co, "PREDICTOR", flt ? "3" : "2");
+  co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+  co = CSLSetNameValue(co, "NUM_THREADS", "ALL_CPUS");
+  Writer w;
+  w.impl_ = std::make_unique<Impl>();
+  w.impl_->path = path;
+  w.impl_->cog = opt.cog;
+  w.impl_->tmp_path = opt.cog ? path + ".part.tif" : path;
+  CPLErrorReset();
+  w.impl_->ds = GDALCreate(drv, w.impl_->tmp_path.c_str(), grid.cols, grid.rows, 1, t, co);
+  CSLDestroy(co);
+  if (!w.impl_->ds) return file_error("eco.write_failed", path, "cannot create: " + last_gdal_error());
+  GDALSetGeoTransform(w.impl_->ds, const_cast<double*>(grid.gt.data()));
+  if (!grid.wkt.empty()) GDALSetProjection(w.impl_->ds, grid.wkt.c_str());
+  GDALRasterBandH b = GDALGetRasterBand(w.impl_->ds, 1);
+  GDALSetRasterNoDataValue(b, opt.nodata);
+  GDALFillRaster(b, opt.nodata, 0);
+  return w;
+}
+
+Status Writer::write_raw(int x0, int y0, int w, int h, const void* data, int t) {
+  auto& im = *impl_;
+  {
+    std::lock_guard lk(im.mu);
+    GDALRasterBandH b = GDALGetRasterBand(im.ds, 1);
+    CPLErrorReset();
+    if (GDALRasterIO(b, GF_Write, x0, y0, w, h, const_cast<void*>(data), w, h, GDALDataType(t), 0, 0) != CE_None)
+      return file_error("eco.write_failed", im.path, last_gdal_error());
+    return ok_status();
+  }
+}
+
+Status Writer::write(int x0, int y0, int w, int h, const float* d) { return write_raw(x0, y0, w, h, d, GDT_Float32); }
+Status Writer::write(int x0, int y0, int w, int h, const double* d) { return write_raw(x0, y0, w, h, d, GDT_Float64); }
+Status Writer::write(int x0, int y0, int w, int h, const std::int32_t* d) { return write_raw(x0, y0, w, h, d, GDT_Int32); }
+Status Writer::write(int x0, int y0, int w, int h, const std::uint8_t* d) { return write_raw(x0, y0, w, h, d, GDT_Byte); }
+
+Status Writer::close() {
+  if (!impl_ || !impl_->ds) return ok_status();
+  CPLErrorReset();
+  GDALFlushCache(impl_->ds);
+  bool bad = CPLGetLastErrorType() >= CE_Failure;
+  std::string msg = bad ? last_gdal_error() : "";
+  GDALClose(impl_->ds);
+  impl_->ds = nullptr;
+  if (bad) return file_error("eco.write_failed", impl_->path, msg);
+  if (impl_->cog) {
+    GDALDatasetH src = GDALOpenEx(impl_->tmp_path.c_str(), GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr);
+    if (!src) return file_error("eco.write_failed", impl_->tmp_path, last_gdal_error());
+    const char* args[] = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "NUM_THREADS=ALL_CPUS", nullptr};
+    GDALTranslateOptions* o = GDALTranslateOptionsNew(const_cast<char**>(args), nullptr);
+    int err = 0;
+    GDALDatasetH out = GDALTranslate(impl_->path.c_str(), src, o, &err);
+    GDALTranslateOptionsFree(o);
+    GDALClose(src);
+    std::error_code ec;
+    std::filesystem::remove(impl_->tmp_path, ec);
+    if (!out) return file_error("eco.write_failed", impl_->path, "COG conversion: " + last_gdal_error());
+    GDALClose(out);
+  }
+  return ok_status();
+}
+
+int thread_count(const EngineOptions& opt) {
+  if (opt.threads > 0) return opt.threads;
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? int(n) : 1;
+}
+
+Status for_each_tile(const Grid& grid, const EngineOptions& opt, int bytes_per_pixel,
+                     const std::function<Status(int, const Window&)>& fn) {
+  int threads = thread_count(opt);
+  int tile = std::max(16, opt.tile);
+  while (tile > 16 && std::int64_t(threads) * tile * tile * std::max(1, bytes_per_pixel) > opt.memory_budget / 2) tile /= 2;
+  std::vector<Window> tiles;
+  for (int y = 0; y < grid.rows; y += tile)
+    for (int x = 0; x < grid.cols; x += tile)
+      tiles.push_back({x, y, std::min(tile, grid.cols - x), std::min(tile, grid.rows - y)});
+  std::atomic<std::size_t> next{0}, done{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::optional<Error> first;
+  auto work = [&](int t) {
+    for (;;) {
+      if (failed.load()) return;
+      std::size_t i = next.fetch_add(1);
+      if (i >= tiles.size()) return;
+      auto st = fn(t, tiles[i]);
+      if (!st.ok()) {
+        std::lock_guard lk(mu);
+        if (!first) first = st.error();
+        failed = true;
+        return;
+      }
+      std::size_t d = done.fetch_add(1) + 1;
+      if (opt.progress) {
+        std::lock_guard lk(mu);
+        opt.progress(double(d) / double(tiles.size()), "");
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  if (first) return *first;
+  return ok_status();
+}
+
+Result<Zones> rasterize_zones(const std::string& vector_path, const std::string& id_field, const Grid& grid,
+                              const std::string& out_raster_path) {
+  init_gdal();
+  if (!std::filesystem::exists(vector_path)) return file_error("eco.file_missing", vector_path, "file does not exist");
+  GDALDatasetH vds = GDALOpenEx(vector_path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+                                nullptr, nullptr, nullptr);
+  if (!vds) return file_error("eco.vector_unreadable", vector_path, "not a readable vector: " + last_gdal_error());
+  struct Closer { GDALDatasetH d; ~Closer() { GDALClose(d); } } closer{vds};
+  if (GDALDatasetGetLayerCount(vds) < 1) return file_error("eco.vector_empty", vector_path, "no layer");
+  OGRLayerH layer = GDALDatasetGetLayer(vds, 0);
+  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+  int id_idx = -1, name_idx = -1;
+  if (!id_field.empty()) {
+    id_idx = OGR_FD_GetFieldIndex(defn, id_field.c_str());
+    if (id_idx < 0) return file_error("eco.vector_field", vector_path, "field '" + id_field + "' is missing");
+  }
+  name_idx = OGR_FD_GetFieldIndex(defn, "name");
+  OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(layer);
+  Srs gsrs(grid.wkt);
+  OGRCoordinateTransformationH ct = nullptr;
+  if (lsrs && gsrs.h && !OSRIsSame(lsrs, gsrs.h)) {
+    OSRSetAxisMappingStrategy(lsrs, OAMS_TRADITIONAL_GIS_ORDER);
+    ct = OCTNewCoordinateTransformation(lsrs, gsrs.h);
+    if (!ct) return file_error("eco.crs_irreconcilable", vector_path, "no transformation to the land-cover CRS");
+  }
+  Zones out;
+  out.raster_path = out_raster_path;
+  std::vector<OGRGeometryH> geoms;
+  std::vector<double> burn;
+  OGR_L_ResetReading(layer);
+  OGRFeatureH f;
+  while ((f = OGR_L_GetNextFeature(layer)) != nullptr) {
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    Zone z;
+    z.fid = OGR_F_GetFID(f);
+    z.id = id_idx >= 0 ? OGR_F_GetFieldAsInteger64(f, id_idx) : z.fid;
+    if (name_idx >= 0) z.name = OGR_F_GetFieldAsString(f, name_idx);
+    if (g) {
+      OGRGeometryH c = OGR_G_Clone(g);
+      if (ct) OGR_G_Transform(c, ct);
+      z.area_m2 = OGR_G_Area(c);
+      geoms.push_back(c);
+      burn.push_back(double(out.zones.size() + 1));
+    }
+    out.zones.push_back(z);
+    OGR_F_Destroy(f);
+  }
+  if (ct) OCTDestroyCoordinateTransformation(ct);
+  auto w = Writer::create(out_raster_path, grid, {.type = PixelType::int32, .nodata = -1});
+  if (!w.ok()) {
+    for (auto g : geoms) OGR_G_DestroyGeometry(g);
+    return w.error();
+  }
+  // Fill 0 (no zone) before burning.
+  {
+    auto& wr = *w;
+    std::vector<std::int32_t> zeros(std::size_t(256) * 256, 0);
+    for (int y = 0; y < grid.rows; y += 256)
+      for (int x = 0; x < grid.cols; x += 256) {
+        auto st = wr.write(x, y, std::min(256, grid.cols - x), std::min(256, grid.rows - y), zeros.data());
+        if (!st.ok()) return st.error();
+      }
+    RL_TRY(wr.close());
+  }
+  GDALDatasetH rds = GDALOpenEx(out_raster_path.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
+                                nullptr, nullptr, nullptr);
+  if (!rds) return file_error("eco.write_failed", out_raster_path, last_gdal_error());
+  int band = 1;
+  CPLErr e = geoms.empty() ? CE_None
+                           : GDALRasterizeGeometries(rds, 1, &band, int(geoms.size()), geoms.data(), nullptr, nullptr,
+                                                     burn.data(), nullptr, nullptr, nullptr);
+  GDALClose(rds);
+  for (auto g : geoms) OGR_G_DestroyGeometry(g);
+  if (e != CE_None) return file_error("eco.rasterize_failed", vector_path, last_gdal_error());
+  return out;
+}
+
+namespace {
+template <class T>
+Result<std::vector<T>> read_all_t(const Source& src, const Grid& grid, std::optional<double>* nodata) {
+  auto r = Reader::open(src, grid);
+  if (!r.ok()) return r.error();
+  std::vector<T> v(std::size_t(grid.pixels()));
+  RL_TRY(r->read(0, 0, grid.cols, grid.rows, v.data()));
+  if (nodata) *nodata = r->nodata();
+  return v;
+}
+}  // namespace
+
+Result<std::vector<float>> read_all_f32(const Source& s, const Grid& g, std::optional<double>* nd) { return read_all_t<float>(s, g, nd); }
+Result<std::vector<double>> read_all_f64(const Source& s, const Grid& g, std::optional<double>* nd) { return read_all_t<double>(s, g, nd); }
+Result<std::vector<std::int32_t>> read_all_i32(const Source& s, const Grid& g, std::optional<double>* nd) { return read_all_t<std::int32_t>(s, g, nd); }
+
+template <class T>
+Status write_all(const std::string& path, const Grid& grid, const WriteOptions& opt, const std::vector<T>& data) {
+  auto w = Writer::create(path, grid, opt);
+  if (!w.ok()) return w.error();
+  RL_TRY(w->write(0, 0, grid.cols, grid.rows, data.data()));
+  return w->close();
+}
+template Status write_all<float>(const std::string&, const Grid&, const WriteOptions&, const std::vector<float>&);
+template Status write_all<double>(const std::string&, const Grid&, const WriteOptions&, const std::vector<double>&);
+template Status write_all<std::int32_t>(const std::string&, const Grid&, const WriteOptions&, const std::vector<std::int32_t>&);
+template Status write_all<std::uint8_t>(const std::string&, const Grid&, const WriteOptions&, const std::vector<std::uint8_t>&);
+
+}  // namespace riverlink::eco::raster

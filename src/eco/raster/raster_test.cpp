@@ -1,0 +1,191 @@
+#include "eco/raster/raster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "eco/testing/fixtures.hpp"
+
+namespace riverlink::eco::raster {
+namespace {
+namespace fx = riverlink::eco::testing;
+
+TEST(Nodata, IscloseRule) {
+  std::optional<double> nd = -9999.0;
+  EXPECT_TRUE(is_nodata(-9999.0, nd));
+  EXPECT_TRUE(is_nodata(-9999.05, nd));   // within rtol 1e-5 of 9999 (0.09999)
+  EXPECT_FALSE(is_nodata(-9998.8, nd));
+  EXPECT_TRUE(is_nodata(std::nan(""), nd));
+  EXPECT_TRUE(is_nodata(std::nan(""), std::nullopt));
+  EXPECT_FALSE(is_nodata(0.0, std::nullopt));
+  std::optional<double> zero = 0.0;
+  EXPECT_TRUE(is_nodata(5e-9, zero));     // atol 1e-8
+  EXPECT_FALSE(is_nodata(2e-8, zero));
+  std::optional<double> fmin = double(-3.4028234663852886e+38f);
+  EXPECT_TRUE(is_nodata(double(-3.4028234663852886e+38f), fmin));
+}
+
+TEST(Raster, WriteReadRoundTripAndTiles) {
+  auto dir = fx::temp_dir("roundtrip");
+  auto g = fx::grid(300, 200);
+  std::vector<float> v(std::size_t(g.pixels()));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = float(i % 977) * 0.5f;
+  fx::write(dir + "/a.tif", g, PixelType::float32, -1, v);
+  auto info = probe(dir + "/a.tif");
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_TRUE(info->grid.same(g));
+  EXPECT_EQ(*info->nodata, -1);
+  // Tile sums are additive whatever the tile size and thread count.
+  double whole = 0;
+  for (float x : v) whole += x;
+  for (int tile : {16, 64, 256}) {
+    for (int threads : {1, 2, 3}) {
+      std::vector<Reader> rs;
+      for (int t = 0; t < threads; ++t) rs.push_back(std::move(*Reader::open({"a", dir + "/a.tif"}, g)));
+      std::vector<double> part(std::size_t(threads), 0);
+      std::atomic<std::int64_t> px{0};
+      EngineOptions o{.threads = threads, .memory_budget = 1 << 30, .tile = tile};
+      auto st = for_each_tile(g, o, 4, [&](int t, const Window& w) -> Status {
+        std::vector<float> buf(std::size_t(w.size()));
+        RL_TRY(rs[std::size_t(t)].read(w.x0, w.y0, w.w, w.h, buf.data()));
+        for (float x : buf) part[std::size_t(t)] += x;
+        px += w.size();
+        return ok_status();
+      });
+      ASSERT_TRUE(st.ok());
+      double s = 0;
+      for (double p : part) s += p;
+      EXPECT_EQ(px.load(), g.pixels());
+      EXPECT_NEAR(s, whole, 1e-9 * whole) << "tile " << tile << " threads " << threads;
+    }
+  }
+}
+
+TEST(Raster, MemoryBudgetShrinksTiles) {
+  auto g = fx::grid(100, 100);
+  std::mutex mu;
+  int max_edge = 0;
+  EngineOptions o{.threads = 2, .memory_budget = 2 * 32 * 32 * 8 * 2, .tile = 256};
+  auto st = for_each_tile(g, o, 8, [&](int, const Window& w) -> Status {
+    std::lock_guard lk(mu);
+    max_edge = std::max({max_edge, w.w, w.h});
+    return ok_status();
+  });
+  ASSERT_TRUE(st.ok());
+  EXPECT_LE(max_edge, 32);
+}
+
+TEST(Raster, AlignsCoarserSourceNearestAndBilinear) {
+  auto dir = fx::temp_dir("align");
+  auto target = fx::grid(4, 4, 30);
+  auto coarse = fx::grid(2, 2, 60);
+  fx::write<float>(dir + "/c.tif", coarse, PixelType::float32, -9999, {1, 2, 3, 4});
+  auto r = Reader::open({"c", dir + "/c.tif", Resample::nearest}, target);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::vector<float> out(16);
+  ASSERT_TRUE(r->read(0, 0, 4, 4, out.data()).ok());
+  std::vector<float> want = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
+  EXPECT_EQ(out, want);
+  auto b = Reader::open({"c", dir + "/c.tif", Resample::bilinear}, target);
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(b->read(0, 0, 4, 4, out.data()).ok());
+  // Centre pixels interpolate between the four coarse values.
+  EXPECT_GT(out[5], 1.0f);
+  EXPECT_LT(out[5], 4.0f);
+}
+
+TEST(Raster, WarpsAcrossCrs) {
+  auto dir = fx::temp_dir("warp");
+  auto target = fx::grid(20, 20, 30);
+  // The same area in geographic coordinates (EPSG:4326), coarse 0.01 degree pixels covering it.
+  Grid geo;
+  geo.cols = 10;
+  geo.rows = 10;
+  geo.gt = {118.30, 0.01, 0, 34.00, 0, -0.01};
+  OGRSpatialReferenceH s = OSRNewSpatialReference(nullptr);
+  OSRImportFromEPSG(s, 4326);
+  char* w = nullptr;
+  OSRExportToWkt(s, &w);
+  geo.wkt = w;
+  CPLFree(w);
+  OSRDestroySpatialReference(s);
+  fx::write<float>(dir + "/geo.tif", geo, PixelType::float32, -9999, std::vector<float>(100, 7.0f));
+  // Place the target inside it: 118.35E 33.95N is about x=625200, y=3757440 in UTM 50N.
+  target.gt = {625000, 30, 0, 3757600, 0, -30};
+  auto r = Reader::open({"geo", dir + "/geo.tif", Resample::bilinear}, target);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::vector<float> out(400);
+  ASSERT_TRUE(r->read(0, 0, 20, 20, out.data()).ok());
+  for (float x : out) EXPECT_FLOAT_EQ(x, 7.0f);
+}
+
+TEST(Raster, BadInputsNameTheFile) {
+  auto dir = fx::temp_dir("bad");
+  auto g = fx::grid(64, 64);
+  fx::write<float>(dir + "/ok.tif", g, PixelType::float32, -1, std::vector<float>(64 * 64, 1));
+  // Non-overlapping.
+  auto far = fx::grid(8, 8, 30, 700000, 3900000);
+  fx::write<float>(dir + "/far.tif", far, PixelType::float32, -1, std::vector<float>(64, 1));
+  auto r = Reader::open({"precipitation_path", dir + "/far.tif"}, g);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "eco.no_overlap");
+  EXPECT_NE(r.error().message.find("far.tif"), std::string::npos);
+  EXPECT_NE(r.error().message.find("precipitation_path"), std::string::npos);
+  // No CRS against a projected grid.
+  auto nocrs = far;
+  nocrs.wkt = "";
+  nocrs.gt = g.gt;
+  fx::write<float>(dir + "/nocrs.tif", nocrs, PixelType::float32, -1, std::vector<float>(64, 1));
+  r = Reader::open({"eto_path", dir + "/nocrs.tif"}, g);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "eco.crs_irreconcilable");
+  // Truncated file.
+  {
+    std::vector<float> noise(64 * 64);
+    for (std::size_t i = 0; i < noise.size(); ++i) noise[i] = float((i * 7919) % 1000) / 7.0f;
+    fx::write<float>(dir + "/full.tif", g, PixelType::float32, -1, noise);
+    auto size = std::filesystem::file_size(dir + "/full.tif");
+    std::filesystem::copy_file(dir + "/full.tif", dir + "/cut.tif");
+    std::filesystem::resize_file(dir + "/cut.tif", size / 2);
+  }
+  auto p = probe(dir + "/cut.tif");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("cut.tif"), std::string::npos);
+  // Garbage.
+  fx::write_text(dir + "/junk.tif", "this is not a tiff");
+  p = probe(dir + "/junk.tif");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, "eco.raster_unreadable");
+  p = probe(dir + "/missing.tif");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, "eco.file_missing");
+}
+
+TEST(Raster, ZonesUsePixelCentres) {
+  auto dir = fx::temp_dir("zones");
+  auto g = fx::grid(10, 10, 30, 0, 300);
+  // Zone 7 covers x 0..150 (5 columns) and y 150..300 (rows 0..4): 25 pixel centres.
+  // Zone 9 covers x 160..300 (its left edge passes 10 m into column 5, whose centre is at 165).
+  fx::write_rects(dir + "/z.geojson", {{7, 0, 150, 150, 300}, {9, 160, 0, 300, 300}});
+  g.wkt = fx::utm50n_wkt();
+  auto z = rasterize_zones(dir + "/z.geojson", "ws_id", g, dir + "/z.tif");
+  ASSERT_TRUE(z.ok()) << z.error().message;
+  ASSERT_EQ(z->zones.size(), 2u);
+  EXPECT_EQ(z->zones[0].id, 7);
+  EXPECT_DOUBLE_EQ(z->zones[0].area_m2, 150.0 * 150.0);
+  auto v = read_all_i32({"z", z->raster_path}, g);
+  ASSERT_TRUE(v.ok());
+  int n1 = 0, n2 = 0;
+  for (auto x : *v) n1 += x == 1, n2 += x == 2;
+  EXPECT_EQ(n1, 25);
+  EXPECT_EQ(n2, 50);  // columns 5..9 (centre 165 > 160) x 10 rows
+  auto bad = rasterize_zones(dir + "/z.geojson", "subws_id", g, dir + "/z2.tif");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("subws_id"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace riverlink::eco::raster
