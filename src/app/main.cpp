@@ -14,6 +14,7 @@
 #include "audit/audit.hpp"
 #include "http/server.hpp"
 #include "ledger/cli.hpp"
+#include "eco/cli/commands.hpp"
 
 using namespace riverlink;
 
@@ -145,6 +146,7 @@ int main(int argc, char** argv) {
 
   cli.add_subcommand("version", "print the version");
   ledger::add_commands(cli);
+  auto eco_run = eco::cli::add_commands(cli);
 
   // Global options such as --db may also follow the subcommand: `riverlink serve --db ...`.
   std::function<void(CLI::App*)> fall = [&](CLI::App* a) {
@@ -157,6 +159,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
   try {
+    if (int rc = eco_run(); rc >= 0) return rc;
     if (*serve) return cmd_serve(db_url, listen, web, threads, !no_access_log);
     if (*migrate) {
       auto db = store::Database::open(db_url);
