@@ -25,6 +25,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'jobs', name: 'jobs', component: () => import('./modules/jobs/JobsPage.vue'), meta: { nav: 'jobs' } },
       { path: 'audit', name: 'audit', component: () => import('./modules/audit/AuditPage.vue'), meta: { nav: 'audit' } },
       { path: 'users', name: 'users', component: () => import('./modules/auth/UsersPage.vue'), meta: { nav: 'users' } },
+      { path: 'land', name: 'land', component: () => import('./modules/land/LandPage.vue'), meta: { nav: 'land' } },
+      { path: 'land/lots/:id', name: 'land-lot', component: () => import('./modules/land/LotPage.vue'), meta: { nav: 'land' } },
     ],
   },
   { path: '/:rest(.*)*', redirect: '/' },
