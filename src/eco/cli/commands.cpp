@@ -6,6 +6,7 @@
 #include <string>
 
 #include "eco/gep/invest.hpp"
+#include "eco/gep/run.hpp"
 
 namespace riverlink::eco::cli {
 namespace {
@@ -68,8 +69,38 @@ std::function<int()> add_commands(CLI::App& app) {
   auto* carbon = inv->add_subcommand("carbon", "Carbon storage and sequestration (cur/fut)");
   auto* sdr = inv->add_subcommand("sdr", "Sediment Delivery Ratio (RKLS, USLE, avoided erosion)");
   for (auto* c : {awy, carbon, sdr}) add_common(c, *opts);
+  auto run_file = std::make_shared<std::string>();
+  auto* validate = gep->add_subcommand("validate", "check a GEP run definition and everything it names");
+  validate->add_option("FILE", *run_file, "run definition (JSON)")->required();
+  auto* run = gep->add_subcommand("run", "run a GEP accounting");
+  run->add_option("FILE", *run_file, "run definition (JSON)")->required();
+  run->add_option("--out", opts->workspace, "output folder")->required();
+  for (auto* c : {validate, run}) {
+    c->add_option("--threads", opts->threads, "worker threads (0: all cores)");
+    c->add_option("--memory-gib", opts->memory_gib, "memory budget in GiB");
+    c->add_flag("--quiet", opts->quiet, "no progress bar");
+  }
   return [=]() -> int {
     try {
+      if (*validate || *run) {
+        auto def = gep::load_run(*run_file);
+        if (!def.ok()) { std::fprintf(stderr, "gep: %s\n", def.error().message.c_str()); return 2; }
+        if (*validate) {
+          auto v = gep::validate_run(*def, engine(*opts));
+          if (!v.ok()) { std::fprintf(stderr, "gep validate: %s\n", v.error().message.c_str()); return 2; }
+          for (auto& line : *v) std::printf("ok: %s\n", line.c_str());
+          return 0;
+        }
+        auto r = gep::run_gep(*def, opts->workspace, engine(*opts));
+        if (!r.ok()) { std::fprintf(stderr, "gep run: %s\n", r.error().message.c_str()); return 2; }
+        std::printf("GEP %s %d: %.2f yuan (manifest %s)\n", def->name.c_str(), def->accounting_year, double(r->gep_fen) / 100.0,
+                    r->manifest_sha256.c_str());
+        for (auto& [c, s] : r->category_share) std::printf("  %-13s %5.1f %%\n", c.c_str(), 100 * s);
+        for (auto& s : r->services)
+          std::printf("  %-22s %-12s %16.2f %-6s %16.2f yuan\n", s.indicator.c_str(), s.category.c_str(), s.quantity, s.unit.c_str(),
+                      double(s.value_fen) / 100.0);
+        return 0;
+      }
       if (*awy) {
         auto a = gep::parse_awy_args(opts->args);
         if (!a.ok()) { std::fprintf(stderr, "gep invest awy: %s\n", a.error().message.c_str()); return 2; }

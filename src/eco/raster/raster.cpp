@@ -276,6 +276,7 @@ Result<Writer> Writer::create(const std::string& path, const Grid& grid, const W
   co = CSLSetNameValue(co, "BLOCKYSIZE", "256");
   co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
   co = CSLSetNameValue(co, "PREDICTOR", flt ? "3" : "2");
+  co = CSLSetNameValue(co, "ZLEVEL", "1");  // fast DEFLATE: output writing dominates per-pixel models
   co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
   co = CSLSetNameValue(co, "NUM_THREADS", "ALL_CPUS");
   Writer w;

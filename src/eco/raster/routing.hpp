@@ -30,8 +30,9 @@ struct Dims {
   bool inside(int x, int y) const { return x >= 0 && y >= 0 && x < cols && y < rows; }
 };
 
-// Bytes of memory routing needs per pixel of the grid (DEM, directions, accumulations, order).
-constexpr std::int64_t kRoutingBytesPerPixel = 4 + 4 + 8 + 8 + 4 + 4 + 1 + 8;
+// Peak bytes per pixel of the in-memory SDR pipeline (DEM, directions, order, accumulations,
+// factor and output bands; measured ~170 B/px including the GDAL cache at 1 Mpx).
+constexpr std::int64_t kRoutingBytesPerPixel = 160;
 
 // Fills pits in place: every cell is raised to the lowest level at which it can drain to the edge
 // or to a nodata cell (8-connected). Nodata cells (is_nodata) are untouched. Flats remain flat.

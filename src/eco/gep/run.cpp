@@ -1,0 +1,554 @@
+#include "eco/gep/run.hpp"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "core/hash.hpp"
+#include "eco/gep/table.hpp"
+
+namespace riverlink::eco::gep {
+namespace fs = std::filesystem;
+using raster::is_nodata;
+
+namespace {
+
+Error run_error(const std::string& code, const std::string& field, const std::string& msg) {
+  return Error::field(code, field, msg);
+}
+
+Result<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return run_error("eco.file_missing", path, path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string resolve(const std::string& base, const std::string& p) {
+  fs::path x = p;
+  if (x.is_relative()) x = fs::path(base) / x;
+  return x.lexically_normal().string();
+}
+
+std::string file_sha256(const std::string& path) {
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), std::streamsize(buf.size()));
+    auto n = in.gcount();
+    if (n > 0) crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(buf.data()), std::size_t(n));
+  }
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : out) s += hex[c >> 4], s += hex[c & 15];
+  return s;
+}
+
+// Indicators computed per pixel and what they need.
+struct PixelIndicator {
+  const char* name;
+  const char* unit;
+  std::vector<std::string> rasters;  // run raster keys
+  std::vector<std::string> columns;  // coefficient table columns
+};
+const std::vector<PixelIndicator>& pixel_indicators() {
+  static const std::vector<PixelIndicator> v = {
+      {"water_conservation", "m3", {"precipitation", "et"}, {"runoff_coef", "wc_applies"}},
+      {"carbon_sequestration", "t CO2", {"npp"}, {"nep_ratio"}},
+      {"oxygen_release", "t O2", {"npp"}, {"nep_ratio"}},
+      {"climate_regulation", "kWh", {"et"}, {"climate_applies"}},
+      {"flood_regulation", "m3", {"storm_precipitation"}, {"storm_runoff_coef", "flood_applies"}},
+  };
+  return v;
+}
+
+bool included(const core::Json& profile, const std::string& ind) {
+  const auto& i = profile["indicators"];
+  return i.contains(ind) && (!i[ind].contains("included") || i[ind]["included"].get<bool>());
+}
+
+Result<double> param(const core::Json& profile, const std::string& key, const std::string& profile_path) {
+  if (!profile.contains("parameters") || !profile["parameters"].contains(key) || !profile["parameters"][key].is_number())
+    return run_error("eco.profile_invalid", key, profile_path + ": parameters." + key + " is missing or not a number");
+  return profile["parameters"][key].get<double>();
+}
+
+std::string csv_num(double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.6f", v);
+  return b;
+}
+
+}  // namespace
+
+Result<double> price_for(const std::vector<std::vector<std::string>>& prices, const std::string& file,
+                         const std::vector<std::vector<std::string>>& deflators, const std::string& item, int year) {
+  // prices: item,year,value,unit ; deflators: year,index
+  int best_year = -1;
+  double best = 0;
+  for (std::size_t r = 1; r < prices.size(); ++r) {
+    if (prices[r].size() < 3 || prices[r][0] != item) continue;
+    int y = std::atoi(prices[r][1].c_str());
+    double v = std::strtod(prices[r][2].c_str(), nullptr);
+    if (y == year) return v;
+    if (y < year && y > best_year) best_year = y, best = v;
+  }
+  if (best_year < 0)
+    return run_error("eco.price_missing", item, file + ": no price for '" + item + "' in or before " + std::to_string(year));
+  double from = 0, to = 0;
+  for (std::size_t r = 1; r < deflators.size(); ++r) {
+    if (deflators[r].size() < 2) continue;
+    int y = std::atoi(deflators[r][0].c_str());
+    double v = std::strtod(deflators[r][1].c_str(), nullptr);
+    if (y == best_year) from = v;
+    if (y == year) to = v;
+  }
+  if (from <= 0 || to <= 0)
+    return run_error("eco.price_missing", item,
+                     file + ": '" + item + "' has no price for the accounting year " + std::to_string(year) +
+                         " and the deflator table lacks " + std::to_string(from <= 0 ? best_year : year));
+  return best * to / from;
+}
+
+Result<RunDefinition> load_run(const std::string& file) {
+  auto text = slurp(file);
+  if (!text.ok()) return text.error();
+  auto j = core::parse_json(*text);
+  if (!j.ok()) return run_error("eco.run_invalid", file, file + ": " + j.error().message);
+  RunDefinition d;
+  d.file = file;
+  d.base_dir = fs::absolute(file).parent_path().string();
+  const auto& J = *j;
+  auto str = [&](const core::Json& o, const std::string& k) -> Result<std::string> {
+    if (!o.contains(k) || !o[k].is_string()) return run_error("eco.run_invalid", k, file + ": '" + k + "' must be a string");
+    return o[k].get<std::string>();
+  };
+  d.name = J.value("name", "");
+  if (!J.contains("accounting_year") || !J["accounting_year"].is_number_integer())
+    return run_error("eco.run_invalid", "accounting_year", file + ": 'accounting_year' must be an integer");
+  d.accounting_year = J["accounting_year"].get<int>();
+  auto prof = str(J, "profile");
+  if (!prof.ok()) return prof.error();
+  d.profile_path = resolve(d.base_dir, *prof);
+  auto ptext = slurp(d.profile_path);
+  if (!ptext.ok()) return ptext.error();
+  auto pj = core::parse_json(*ptext);
+  if (!pj.ok()) return run_error("eco.profile_invalid", "profile", d.profile_path + ": " + pj.error().message);
+  d.profile = *pj;
+  if (!d.profile.contains("indicators") || !d.profile["indicators"].is_object())
+    return run_error("eco.profile_invalid", "indicators", d.profile_path + ": 'indicators' object is missing");
+  if (!J.contains("rasters") || !J["rasters"].is_object()) return run_error("eco.run_invalid", "rasters", file + ": 'rasters' object is missing");
+  for (auto& [k, v] : J["rasters"].items()) {
+    if (!v.is_string()) return run_error("eco.run_invalid", "rasters." + k, file + ": rasters." + k + " must be a path");
+    d.rasters[k] = resolve(d.base_dir, v.get<std::string>());
+  }
+  if (!d.rasters.count("lulc")) return run_error("eco.run_invalid", "rasters.lulc", file + ": rasters.lulc is required");
+  if (!J.contains("zones")) return run_error("eco.run_invalid", "zones", file + ": 'zones' is required");
+  auto zp = str(J["zones"], "path");
+  if (!zp.ok()) return zp.error();
+  d.zones_path = resolve(d.base_dir, *zp);
+  d.zones_id_field = J["zones"].value("id_field", "");
+  if (!J.contains("tables") || !J["tables"].is_object()) return run_error("eco.run_invalid", "tables", file + ": 'tables' object is missing");
+  for (auto& [k, v] : J["tables"].items()) d.tables[k] = resolve(d.base_dir, v.get<std::string>());
+  for (const char* t : {"coefficients", "prices", "deflators"})
+    if (!d.tables.count(t)) return run_error("eco.run_invalid", std::string("tables.") + t, file + ": tables." + t + " is required");
+  return d;
+}
+
+namespace {
+
+struct Loaded {
+  Table coef;
+  std::vector<std::vector<std::string>> prices, deflators, emissions, products;
+  std::map<std::string, double> unit_price;  // price item -> yuan per unit in the accounting year
+  std::vector<std::string> pixel;            // included per-pixel indicators
+  std::vector<std::pair<std::string, std::string>> pollutants;  // (indicator, pollutant)
+};
+
+Result<Loaded> load_tables(const RunDefinition& d) {
+  Loaded L;
+  auto coef = read_table(d.tables.at("coefficients"), "lucode");
+  if (!coef.ok()) return coef.error();
+  L.coef = std::move(*coef);
+  auto rows = [&](const std::string& key, std::vector<std::vector<std::string>>& out, bool required) -> Status {
+    if (!d.tables.count(key)) {
+      if (required) return run_error("eco.run_invalid", "tables." + key, d.file + ": tables." + key + " is required");
+      return ok_status();
+    }
+    auto t = slurp(d.tables.at(key));
+    if (!t.ok()) return t.error();
+    auto r = parse_csv(*t, d.tables.at(key));
+    if (!r.ok()) return r.error();
+    out = std::move(*r);
+    return ok_status();
+  };
+  RL_TRY(rows("prices", L.prices, true));
+  RL_TRY(rows("deflators", L.deflators, true));
+  const auto& inds = d.profile["indicators"];
+  auto need_price = [&](const std::string& item) -> Status {
+    if (L.unit_price.count(item)) return ok_status();
+    auto p = price_for(L.prices, d.tables.at("prices"), L.deflators, item, d.accounting_year);
+    if (!p.ok()) return p.error();
+    L.unit_price[item] = *p;
+    return ok_status();
+  };
+  for (auto& pi : pixel_indicators()) {
+    if (!included(d.profile, pi.name)) continue;
+    L.pixel.push_back(pi.name);
+    for (auto& r : pi.rasters)
+      if (!d.rasters.count(r))
+        return run_error("eco.run_invalid", "rasters." + r, d.file + ": indicator " + pi.name + " needs rasters." + r);
+    RL_TRY(L.coef.require(pi.columns));
+    if (!inds[pi.name].contains("price"))
+      return run_error("eco.profile_invalid", pi.name, d.profile_path + ": indicators." + pi.name + ".price is missing");
+    RL_TRY(need_price(inds[pi.name]["price"].get<std::string>()));
+  }
+  for (const char* capped : {"air_purification", "water_purification"}) {
+    if (!included(d.profile, capped)) continue;
+    RL_TRY(rows("emissions", L.emissions, true));
+    if (!inds[capped].contains("pollutants") || !inds[capped]["pollutants"].is_object())
+      return run_error("eco.profile_invalid", capped, d.profile_path + ": indicators." + std::string(capped) + ".pollutants is missing");
+    for (auto& [pol, item] : inds[capped]["pollutants"].items()) {
+      RL_TRY(L.coef.require({"q_" + pol}));
+      RL_TRY(need_price(item.get<std::string>()));
+      L.pollutants.push_back({capped, pol});
+    }
+  }
+  for (const char* tab : {"provisioning", "cultural"}) {
+    if (!included(d.profile, tab)) continue;
+    RL_TRY(rows("products", L.products, true));
+    for (std::size_t r = 1; r < L.products.size(); ++r)
+      if (L.products[r].size() >= 4 && L.products[r][1] == tab) RL_TRY(need_price(L.products[r][2]));
+  }
+  return L;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> validate_run(const RunDefinition& d, const raster::EngineOptions& opt) {
+  std::vector<std::string> done;
+  auto L = load_tables(d);
+  if (!L.ok()) return L.error();
+  done.push_back("tables parse; every needed column and price for " + std::to_string(d.accounting_year) + " present");
+  auto li = raster::probe(d.rasters.at("lulc"));
+  if (!li.ok()) return li.error();
+  for (auto& [k, p] : d.rasters) {
+    auto i = raster::probe(p);
+    if (!i.ok()) return i.error();
+    RL_TRY(raster::check_alignable({"rasters." + k, p}, *i, li->grid));
+  }
+  done.push_back(std::to_string(d.rasters.size()) + " rasters readable and alignable to the land-cover grid");
+  // Scan land cover and continuous inputs: classes in the table, not all nodata, no negative P.
+  std::vector<std::string> keys;
+  for (auto& [k, _] : d.rasters) keys.push_back(k);
+  int threads = raster::thread_count(opt);
+  std::vector<std::vector<raster::Reader>> rs(static_cast<std::size_t>(threads));
+  for (auto& v : rs)
+    for (auto& k : keys) {
+      auto r = raster::Reader::open({"rasters." + k, d.rasters.at(k), k == "lulc" ? raster::Resample::nearest : raster::Resample::bilinear}, li->grid);
+      if (!r.ok()) return r.error();
+      v.push_back(std::move(*r));
+    }
+  std::mutex mu;
+  std::map<std::string, std::int64_t> valid;
+  auto st = raster::for_each_tile(li->grid, opt, 8 * int(keys.size()), [&](int t, const raster::Window& w) -> Status {
+    std::vector<double> buf(std::size_t(w.size()));
+    std::map<std::string, std::int64_t> local;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      auto& r = rs[std::size_t(t)][k];
+      RL_TRY(r.read(w.x0, w.y0, w.w, w.h, buf.data()));
+      for (double v : buf) {
+        if (is_nodata(v, r.nodata())) continue;
+        ++local[keys[k]];
+        if (keys[k] == "lulc" && !L->coef.rows.count(std::int64_t(v)))
+          return run_error("eco.class_missing", "lucode",
+                           d.rasters.at("lulc") + ": land-cover class " + std::to_string(std::int64_t(v)) + " is not in " +
+                               d.tables.at("coefficients"));
+        if ((keys[k] == "precipitation" || keys[k] == "storm_precipitation") && v < 0)
+          return run_error("eco.negative_precipitation", "rasters." + keys[k],
+                           d.rasters.at(keys[k]) + ": negative precipitation " + std::to_string(v));
+      }
+    }
+    std::lock_guard lk(mu);
+    for (auto& [k, n] : local) valid[k] += n;
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  for (auto& k : keys)
+    if (valid[k] == 0)
+      return run_error("eco.all_nodata", "rasters." + k, d.rasters.at(k) + ": rasters." + k + " has no valid pixel on the land-cover grid");
+  done.push_back("every land-cover class is in the coefficient table; no raster is all nodata; precipitation >= 0");
+  auto z = raster::rasterize_zones(d.zones_path, d.zones_id_field, li->grid, (fs::temp_directory_path() / ("rl_zones_" + std::to_string(::getpid()) + ".tif")).string());
+  if (!z.ok()) return z.error();
+  fs::remove(z->raster_path);
+  done.push_back(std::to_string(z->zones.size()) + " zones in " + d.zones_path);
+  return done;
+}
+
+Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const raster::EngineOptions& opt) {
+  auto checks = validate_run(d, opt);
+  if (!checks.ok()) return checks.error();
+  auto L = load_tables(d);
+  if (!L.ok()) return L.error();
+  auto li = raster::probe(d.rasters.at("lulc"));
+  if (!li.ok()) return li.error();
+  const raster::Grid g = li->grid;
+  const double area = g.cell_area();
+  std::error_code ec;
+  fs::create_directories(fs::path(out) / "rasters", ec);
+  fs::create_directories(fs::path(out) / "tmp", ec);
+  if (ec) return run_error("eco.write_failed", out, out + ": " + ec.message());
+  auto zones = raster::rasterize_zones(d.zones_path, d.zones_id_field, g, (fs::path(out) / "tmp" / "zones.tif").string());
+  if (!zones.ok()) return zones.error();
+  const auto& P = d.profile;
+  const auto& inds = P["indicators"];
+  // Parameters (from the profile) of the included indicators.
+  double lambda = 0, ac_r = 0;
+  if (std::find(L->pixel.begin(), L->pixel.end(), "climate_regulation") != L->pixel.end()) {
+    auto l = param(P, "latent_heat_kj_per_kg", d.profile_path);
+    if (!l.ok()) return l.error();
+    auto r = param(P, "ac_efficiency_ratio", d.profile_path);
+    if (!r.ok()) return r.error();
+    lambda = *l;
+    ac_r = *r;
+  }
+  std::vector<std::string> keys = {"lulc", "zones"};
+  std::map<std::string, std::string> paths = {{"zones", zones->raster_path}};
+  for (auto& [k, p] : d.rasters) {
+    if (k != "lulc") keys.push_back(k);
+    paths[k] = p;
+  }
+  // Coefficients per class.
+  auto coefv = [&](std::int64_t code, const std::string& col) -> double {
+    auto v = L->coef.num(code, col);
+    return v.ok() ? *v : 0.0;
+  };
+  // Per-pixel services: pixel indicators + one capacity layer per pollutant.
+  struct Svc { std::string name, indicator, unit, price_item; };
+  std::vector<Svc> svcs;
+  for (auto& n : L->pixel) {
+    std::string unit;
+    for (auto& pi : pixel_indicators()) if (n == pi.name) unit = pi.unit;
+    svcs.push_back({n, n, unit, inds[n]["price"].get<std::string>()});
+  }
+  for (auto& [ind, pol] : L->pollutants) svcs.push_back({ind + "_" + pol, ind, "kg", inds[ind]["pollutants"][pol].get<std::string>()});
+  const std::size_t ns = svcs.size(), nz = zones->zones.size();
+  std::vector<raster::Writer> qw, vw;
+  for (auto& s : svcs) {
+    auto q = raster::Writer::create((fs::path(out) / "rasters" / (s.name + "_quantity.tif")).string(), g, {.type = raster::PixelType::float32, .nodata = -3.4028234663852886e+38, .cog = true});
+    if (!q.ok()) return q.error();
+    auto v = raster::Writer::create((fs::path(out) / "rasters" / (s.name + "_value.tif")).string(), g, {.type = raster::PixelType::float32, .nodata = -3.4028234663852886e+38, .cog = true});
+    if (!v.ok()) return v.error();
+    qw.push_back(std::move(*q));
+    vw.push_back(std::move(*v));
+  }
+  int threads = raster::thread_count(opt);
+  std::vector<std::vector<raster::Reader>> rs(static_cast<std::size_t>(threads));
+  for (auto& v : rs)
+    for (auto& k : keys) {
+      auto r = raster::Reader::open({k, paths[k], k == "lulc" || k == "zones" ? raster::Resample::nearest : raster::Resample::bilinear}, g);
+      if (!r.ok()) return r.error();
+      v.push_back(std::move(*r));
+    }
+  // Accumulators: [service][zone] and [service][class].
+  std::int64_t lo = L->coef.rows.begin()->first, hi = L->coef.rows.rbegin()->first;
+  std::size_t ncls = std::size_t(hi - lo + 1);
+  struct Acc { std::vector<double> zone, cls; std::int64_t negative = 0; };
+  std::vector<std::vector<Acc>> acc(static_cast<std::size_t>(threads), std::vector<Acc>(ns));
+  for (auto& a : acc) for (auto& s : a) s.zone.assign(nz + 1, 0), s.cls.assign(ncls, 0);
+  const float NDV = -3.4028234663852886e+38f;
+  auto st = raster::for_each_tile(g, opt, 8 * int(keys.size() + 2 * ns), [&](int t, const raster::Window& w) -> Status {
+    std::size_t n = std::size_t(w.size());
+    std::map<std::string, std::vector<double>> in;
+    std::map<std::string, const std::optional<double>*> nd;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      auto& r = rs[std::size_t(t)][k];
+      auto& b = in[keys[k]];
+      b.resize(n);
+      RL_TRY(r.read(w.x0, w.y0, w.w, w.h, b.data()));
+      nd[keys[k]] = &r.nodata();
+    }
+    std::vector<std::vector<float>> q(ns, std::vector<float>(n, NDV)), v(ns, std::vector<float>(n, NDV));
+    auto ok = [&](const std::string& k, std::size_t i) { return !is_nodata(in[k][i], *nd[k]); };
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!ok("lulc", i)) continue;
+      std::int64_t code = std::int64_t(in["lulc"][i]);
+      std::size_t zi = std::size_t(std::max<std::int64_t>(0, std::int64_t(in["zones"][i])));
+      if (zi > nz) zi = 0;
+      for (std::size_t s = 0; s < ns; ++s) {
+        const auto& sv = svcs[s];
+        double qty = NAN;
+        if (sv.name == "water_conservation") {
+          if (ok("precipitation", i) && ok("et", i)) {
+            double p = in["precipitation"][i];
+            double x = coefv(code, "wc_applies") ? (p - coefv(code, "runoff_coef") * p - in["et"][i]) * area * 1e-3 : 0.0;
+            if (x < 0) { ++acc[std::size_t(t)][s].negative; x = 0; }
+            qty = x;
+          }
+        } else if (sv.name == "carbon_sequestration" || sv.name == "oxygen_release") {
+          if (ok("npp", i)) {
+            // NPP in g C/m2/yr -> NEP (g C) -> t CO2; oxygen = 32/44 of the CO2 mass.
+            double co2 = 44.0 / 12.0 * coefv(code, "nep_ratio") * in["npp"][i] * area * 1e-6;
+            qty = sv.name == "carbon_sequestration" ? co2 : co2 * 32.0 / 44.0;
+          }
+        } else if (sv.name == "climate_regulation") {
+          if (ok("et", i)) qty = coefv(code, "climate_applies") ? in["et"][i] * 1e-3 * area * 1000.0 * lambda / (3600.0 * ac_r) : 0.0;
+        } else if (sv.name == "flood_regulation") {
+          if (ok("storm_precipitation", i)) {
+            double ph = in["storm_precipitation"][i];
+            qty = coefv(code, "flood_applies") ? std::max(0.0, ph - ph * coefv(code, "storm_runoff_coef")) * area * 1e-3 : 0.0;
+          }
+        } else {  // pollutant capacity: q (kg/ha/yr) x area (ha)
+          std::string pol = sv.name.substr(sv.indicator.size() + 1);
+          qty = coefv(code, "q_" + pol) * area / 1e4;
+        }
+        if (std::isnan(qty)) continue;
+        q[s][i] = float(qty);
+        v[s][i] = float(qty * L->unit_price.at(sv.price_item));
+        acc[std::size_t(t)][s].zone[zi] += qty;
+        acc[std::size_t(t)][s].cls[std::size_t(code - lo)] += qty;
+      }
+    }
+    for (std::size_t s = 0; s < ns; ++s) {
+      RL_TRY(qw[s].write(w.x0, w.y0, w.w, w.h, q[s].data()));
+      RL_TRY(vw[s].write(w.x0, w.y0, w.w, w.h, v[s].data()));
+    }
+    return ok_status();
+  });
+  if (!st.ok()) {
+    qw.clear();
+    vw.clear();
+    fs::remove_all(fs::path(out) / "rasters", ec);
+    return st.error();
+  }
+  for (auto& w : qw) RL_TRY(w.close());
+  for (auto& w : vw) RL_TRY(w.close());
+  for (std::size_t t = 1; t < acc.size(); ++t)
+    for (std::size_t s = 0; s < ns; ++s) {
+      for (std::size_t z = 0; z <= nz; ++z) acc[0][s].zone[z] += acc[t][s].zone[z];
+      for (std::size_t c = 0; c < ncls; ++c) acc[0][s].cls[c] += acc[t][s].cls[c];
+      acc[0][s].negative += acc[t][s].negative;
+    }
+  // Emission caps per zone: quantity = min(emission, capacity). emissions.csv: zone_id,pollutant,year,kg
+  auto emission = [&](std::int64_t zid, const std::string& pol) -> double {
+    for (std::size_t r = 1; r < L->emissions.size(); ++r) {
+      const auto& row = L->emissions[r];
+      if (row.size() >= 4 && std::atoll(row[0].c_str()) == zid && row[1] == pol && std::atoi(row[2].c_str()) == d.accounting_year)
+        return std::strtod(row[3].c_str(), nullptr);
+    }
+    return -1;
+  };
+  // Zone x service table (fen), class x service table.
+  RunResult res;
+  std::string zcsv = "zone_id,zone_name,indicator,service,category,unit,quantity,value_fen\n";
+  std::string ccsv = "lucode,indicator,service,unit,quantity,value_fen\n";
+  core::Json zj = core::Json::array(), cj = core::Json::array();
+  std::map<std::string, ServiceTotal> tot;
+  auto to_fen = [](double yuan) { return std::int64_t(std::llround(yuan * 100.0)); };
+  for (std::size_t s = 0; s < ns; ++s) {
+    const auto& sv = svcs[s];
+    std::string cat = inds[sv.indicator].value("category", "regulating");
+    double price = L->unit_price.at(sv.price_item);
+    auto& T = tot[sv.indicator];
+    T.indicator = sv.indicator;
+    T.category = cat;
+    T.unit = sv.indicator == sv.name ? sv.unit : "kg";
+    for (std::size_t z = 0; z < nz; ++z) {
+      double qty = acc[0][s].zone[z + 1];
+      if (sv.indicator != sv.name) {
+        double e = emission(zones->zones[z].id, sv.name.substr(sv.indicator.size() + 1));
+        if (e >= 0) qty = std::min(qty, e);
+      }
+      std::int64_t fen = to_fen(qty * price);
+      T.quantity += qty;
+      T.value_fen += fen;
+      zcsv += std::to_string(zones->zones[z].id) + "," + zones->zones[z].name + "," + sv.indicator + "," + sv.name + "," + cat + "," +
+              T.unit + "," + csv_num(qty) + "," + std::to_string(fen) + "\n";
+      zj.push_back({{"zone_id", zones->zones[z].id}, {"indicator", sv.indicator}, {"service", sv.name}, {"quantity", qty}, {"value_fen", fen}});
+    }
+    for (std::size_t c = 0; c < ncls; ++c) {
+      if (!L->coef.rows.count(std::int64_t(c) + lo)) continue;
+      double qty = acc[0][s].cls[c];
+      ccsv += std::to_string(std::int64_t(c) + lo) + "," + sv.indicator + "," + sv.name + "," + T.unit + "," + csv_num(qty) + "," +
+              std::to_string(to_fen(qty * price)) + "\n";
+      cj.push_back({{"lucode", std::int64_t(c) + lo}, {"service", sv.name}, {"quantity", qty}, {"value_fen", to_fen(qty * price)}});
+    }
+  }
+  // Table services (provisioning / cultural): products.csv zone_id,indicator,price_item,quantity,year
+  for (std::size_t r = 1; r < L->products.size(); ++r) {
+    const auto& row = L->products[r];
+    if (row.size() < 4 || !included(P, row[1])) continue;
+    if (row.size() >= 5 && std::atoi(row[4].c_str()) != d.accounting_year) continue;
+    double qty = std::strtod(row[3].c_str(), nullptr);
+    std::int64_t fen = to_fen(qty * L->unit_price.at(row[2]));
+    auto& T = tot[row[1]];
+    T.indicator = row[1];
+    T.category = inds[row[1]].value("category", row[1]);
+    T.unit = "item";
+    T.quantity += qty;
+    T.value_fen += fen;
+    zcsv += row[0] + ",," + row[1] + "," + row[2] + "," + T.category + ",item," + csv_num(qty) + "," + std::to_string(fen) + "\n";
+    zj.push_back({{"zone_id", std::atoll(row[0].c_str())}, {"indicator", row[1]}, {"service", row[2]}, {"quantity", qty}, {"value_fen", fen}});
+  }
+  std::map<std::string, std::int64_t> cat_fen;
+  std::string scsv = "indicator,category,unit,quantity,value_fen\n";
+  for (auto& [k, T] : tot) {
+    res.services.push_back(T);
+    res.gep_fen += T.value_fen;
+    cat_fen[T.category] += T.value_fen;
+    scsv += k + "," + T.category + "," + T.unit + "," + csv_num(T.quantity) + "," + std::to_string(T.value_fen) + "\n";
+  }
+  core::Json summary = {{"name", d.name}, {"accounting_year", d.accounting_year}, {"gep_fen", res.gep_fen}};
+  for (const char* c : {"provisioning", "regulating", "cultural"}) {
+    double share = res.gep_fen ? double(cat_fen[c]) / double(res.gep_fen) : 0.0;
+    res.category_share[c] = share;
+    summary["categories"][c] = {{"value_fen", cat_fen[c]}, {"share", share}};
+  }
+  for (auto& T : res.services) summary["services"][T.indicator] = {{"category", T.category}, {"unit", T.unit}, {"quantity", T.quantity}, {"value_fen", T.value_fen}};
+  for (std::size_t s = 0; s < ns; ++s)
+    if (svcs[s].name == "water_conservation") summary["water_conservation_negative_cells_clamped"] = acc[0][s].negative;
+  auto write = [&](const std::string& rel, const std::string& text) -> Status {
+    std::ofstream o(fs::path(out) / rel, std::ios::binary);
+    o << text;
+    if (!o) return run_error("eco.write_failed", rel, out + "/" + rel + ": write failed");
+    res.files.push_back(rel);
+    return ok_status();
+  };
+  RL_TRY(write("zonal_by_zone.csv", zcsv));
+  RL_TRY(write("zonal_by_zone.json", zj.dump(1) + "\n"));
+  RL_TRY(write("zonal_by_class.csv", ccsv));
+  RL_TRY(write("zonal_by_class.json", cj.dump(1) + "\n"));
+  RL_TRY(write("gep_summary.csv", scsv));
+  RL_TRY(write("gep_summary.json", summary.dump(2) + "\n"));
+  // Manifest: inputs with hashes, profile, parameters, engine version (no clock).
+  core::Json m = {{"engine", kEngineVersion}, {"run_file", fs::path(d.file).filename().string()}, {"name", d.name},
+                  {"accounting_year", d.accounting_year}, {"profile", d.profile}};
+  for (auto& [k, p] : d.rasters) m["inputs"]["rasters." + k] = file_sha256(p);
+  m["inputs"]["zones"] = file_sha256(d.zones_path);
+  for (auto& [k, p] : d.tables) m["inputs"]["tables." + k] = file_sha256(p);
+  for (auto& [k, v] : L->unit_price) m["unit_prices"][k] = v;
+  std::string mtext = m.dump(2) + "\n";
+  RL_TRY(write("manifest.json", mtext));
+  res.manifest_sha256 = core::sha256_hex(mtext);
+  fs::remove_all(fs::path(out) / "tmp", ec);
+  for (auto& s : svcs) {
+    res.files.push_back("rasters/" + s.name + "_quantity.tif");
+    res.files.push_back("rasters/" + s.name + "_value.tif");
+  }
+  return res;
+}
+
+}  // namespace riverlink::eco::gep

@@ -1,0 +1,148 @@
+#include "eco/gep/run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "eco/testing/fixtures.hpp"
+
+namespace riverlink::eco::gep {
+namespace {
+namespace fx = riverlink::eco::testing;
+namespace fs = std::filesystem;
+using raster::PixelType;
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// 6 x 4 pixels of 100 m (1 ha): west half forest (1), east half water (2); zone 11 = west, 12 = east.
+std::string make_run(const std::string& name, const std::string& prices = "") {
+  auto dir = fx::temp_dir(name);
+  auto g = fx::grid(6, 4, 100, 630000, 3760400);
+  std::size_t n = 24;
+  std::vector<std::uint8_t> lulc(n);
+  for (std::size_t i = 0; i < n; ++i) lulc[i] = (i % 6) < 3 ? 1 : 2;
+  fx::write(dir + "/lulc.tif", g, PixelType::byte, 255, lulc);
+  fx::write(dir + "/p.tif", g, PixelType::float32, -9999, std::vector<float>(n, 1000));
+  fx::write(dir + "/et.tif", g, PixelType::float32, -9999, std::vector<float>(n, 600));
+  fx::write(dir + "/npp.tif", g, PixelType::float32, -9999, std::vector<float>(n, 500));
+  fx::write(dir + "/storm.tif", g, PixelType::float32, -9999, std::vector<float>(n, 200));
+  fx::write_rects(dir + "/zones.geojson", {{11, 630000, 3760000, 630300, 3760400}, {12, 630300, 3760000, 630600, 3760400}});
+  fx::write_text(dir + "/coef.csv",
+                 "lucode,name,runoff_coef,wc_applies,nep_ratio,climate_applies,storm_runoff_coef,flood_applies,q_so2\n"
+                 "1,forest,0.1,1,0.5,1,0.2,1,100\n2,water,0,0,0,1,0,0,0\n");
+  fx::write_text(dir + "/prices.csv", prices.empty() ? "item,year,value,unit\nreservoir,2020,8,yuan/m3\ncarbon,2022,60,yuan/t\n"
+                                                       "electricity,2022,0.5,yuan/kWh\nso2,2022,5,yuan/kg\nrice,2022,3000,yuan/t\n"
+                                                     : prices);
+  fx::write_text(dir + "/deflators.csv", "year,index\n2020,100\n2022,110\n");
+  fx::write_text(dir + "/emissions.csv", "zone_id,pollutant,year,kg\n11,so2,2022,150\n12,so2,2022,10\n");
+  fx::write_text(dir + "/products.csv", "zone_id,indicator,price_item,quantity,year\n11,provisioning,rice,10,2022\n12,provisioning,rice,5,2021\n");
+  fx::write_text(dir + "/profile.json", R"({"id":"TEST","version":"1","parameters":{"latent_heat_kj_per_kg":2260,"ac_efficiency_ratio":3.0},
+    "indicators":{"water_conservation":{"category":"regulating","price":"reservoir"},
+      "carbon_sequestration":{"category":"regulating","price":"carbon"},
+      "oxygen_release":{"included":false,"category":"regulating","price":"oxygen"},
+      "climate_regulation":{"category":"regulating","price":"electricity","variant":"et_year"},
+      "flood_regulation":{"category":"regulating","price":"reservoir"},
+      "air_purification":{"category":"regulating","pollutants":{"so2":"so2"}},
+      "provisioning":{"category":"provisioning"}}})");
+  fx::write_text(dir + "/run.json", R"({"name":"test","accounting_year":2022,"profile":"profile.json",
+    "rasters":{"lulc":"lulc.tif","precipitation":"p.tif","et":"et.tif","npp":"npp.tif","storm_precipitation":"storm.tif"},
+    "zones":{"path":"zones.geojson","id_field":"ws_id"},
+    "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv","emissions":"emissions.csv","products":"products.csv"}})");
+  return dir;
+}
+
+raster::EngineOptions opts() { return {.threads = 2, .memory_budget = 256ll << 20}; }
+
+TEST(GepRun, HandComputedServicesAndValues) {
+  auto dir = make_run("gep_run");
+  auto def = load_run(dir + "/run.json");
+  ASSERT_TRUE(def.ok()) << def.error().message;
+  auto v = validate_run(*def, opts());
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  auto r = run_gep(*def, dir + "/out", opts());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::map<std::string, ServiceTotal> s;
+  for (auto& x : r->services) s[x.indicator] = x;
+  // 12 forest pixels of 1 ha: water (1000 - 100 - 600) mm x 1e4 m2 = 3000 m3 each.
+  EXPECT_NEAR(s["water_conservation"].quantity, 12 * 3000.0, 1e-6);
+  // Reservoir price 8 yuan (2020) deflated to 2022: 8 x 110 / 100 = 8.8 yuan/m3.
+  EXPECT_EQ(s["water_conservation"].value_fen, std::int64_t(std::llround(12 * 3000.0 * 8.8 * 100)));
+  // NEP = 0.5 x 500 g C/m2 x 1e4 m2 = 2.5 t C -> 9.1667 t CO2 per pixel.
+  EXPECT_NEAR(s["carbon_sequestration"].quantity, 12 * 2.5 * 44.0 / 12.0, 1e-6);
+  EXPECT_FALSE(s.count("oxygen_release"));
+  // Climate: all 24 pixels, 600 mm x 1e4 m2 = 6000 m3 = 6e6 kg x 2260 kJ/kg / (3600 x 3) kWh.
+  EXPECT_NEAR(s["climate_regulation"].quantity, 24 * 6e6 * 2260 / 10800.0, 1e-3);
+  // Flood: forest only, (200 - 40) mm x 1e4 m2 = 1600 m3.
+  EXPECT_NEAR(s["flood_regulation"].quantity, 12 * 1600.0, 1e-6);
+  // SO2 capacity 100 kg/ha x 12 ha = 1200 kg in zone 11, capped by its 150 kg emissions; zone 12: 0.
+  EXPECT_NEAR(s["air_purification"].quantity, 150.0, 1e-9);
+  EXPECT_EQ(s["air_purification"].value_fen, 150 * 5 * 100);
+  // Provisioning from the table, only rows of the accounting year.
+  EXPECT_EQ(s["provisioning"].value_fen, 10 * 3000 * 100);
+  double shares = 0;
+  for (auto& [c, x] : r->category_share) shares += x;
+  EXPECT_NEAR(shares, 1.0, 1e-12);
+  for (const char* f : {"zonal_by_zone.csv", "zonal_by_class.csv", "gep_summary.json", "manifest.json",
+                        "rasters/water_conservation_value.tif"})
+    EXPECT_TRUE(fs::exists(dir + "/out/" + f)) << f;
+  auto info = raster::probe(dir + "/out/rasters/water_conservation_quantity.tif");
+  ASSERT_TRUE(info.ok());
+}
+
+TEST(GepRun, IdenticalManifestGivesBitIdenticalTables) {
+  auto dir = make_run("gep_repeat");
+  auto def = load_run(dir + "/run.json");
+  ASSERT_TRUE(def.ok());
+  auto a = run_gep(*def, dir + "/a", {.threads = 1, .memory_budget = 256ll << 20, .tile = 16});
+  auto b = run_gep(*def, dir + "/b", {.threads = 2, .memory_budget = 256ll << 20, .tile = 256});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->manifest_sha256, b->manifest_sha256);
+  for (const char* f : {"zonal_by_zone.csv", "zonal_by_class.csv", "gep_summary.csv", "gep_summary.json", "manifest.json"})
+    EXPECT_EQ(slurp(dir + "/a/" + f), slurp(dir + "/b/" + f)) << f;
+}
+
+TEST(GepRun, PriceTableWithoutAccountingYear) {
+  auto dir = make_run("gep_price", "item,year,value,unit\nreservoir,2023,8,yuan/m3\ncarbon,2022,60,yuan/t\n"
+                                   "electricity,2022,0.5,yuan/kWh\nso2,2022,5,yuan/kg\nrice,2022,3000,yuan/t\n");
+  auto def = load_run(dir + "/run.json");
+  ASSERT_TRUE(def.ok());
+  auto r = run_gep(*def, dir + "/out", opts());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "eco.price_missing");
+  EXPECT_NE(r.error().message.find("prices.csv"), std::string::npos);
+  EXPECT_NE(r.error().message.find("reservoir"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir + "/out/gep_summary.json"));
+}
+
+TEST(GepRun, ClassMissingAndNegativePrecipitation) {
+  auto dir = make_run("gep_bad");
+  fx::write_text(dir + "/coef.csv", "lucode,name,runoff_coef,wc_applies,nep_ratio,climate_applies,storm_runoff_coef,flood_applies,q_so2\n"
+                                    "1,forest,0.1,1,0.5,1,0.2,1,100\n");
+  auto def = load_run(dir + "/run.json");
+  ASSERT_TRUE(def.ok());
+  auto v = validate_run(*def, opts());
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, "eco.class_missing");
+  EXPECT_NE(v.error().message.find("class 2"), std::string::npos);
+  auto dir2 = make_run("gep_neg");
+  auto g = fx::grid(6, 4, 100, 630000, 3760400);
+  std::vector<float> p(24, 1000);
+  p[5] = -1;
+  fx::write(dir2 + "/p.tif", g, PixelType::float32, -9999, p);
+  auto def2 = load_run(dir2 + "/run.json");
+  ASSERT_TRUE(def2.ok());
+  auto v2 = validate_run(*def2, opts());
+  ASSERT_FALSE(v2.ok());
+  EXPECT_EQ(v2.error().code, "eco.negative_precipitation");
+  EXPECT_NE(v2.error().message.find("p.tif"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace riverlink::eco::gep
