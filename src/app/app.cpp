@@ -8,6 +8,8 @@
 #include "core/divisions.hpp"
 #include "http/server.hpp"
 #include "jobs/api.hpp"
+#include "land/api.hpp"
+#include "land/seed.hpp"
 #include "ledger/api.hpp"
 
 namespace riverlink::app {
@@ -23,6 +25,7 @@ std::vector<store::Migration> all_migrations() {
   for (auto* list : {audit::migrations, auth::migrations, jobs::migrations, ledger::migrations}) {
     for (auto& m : list()) all.push_back(std::move(m));
   }
+  for (auto& m : land::migrations()) all.push_back(std::move(m));
   return all;
 }
 
@@ -35,6 +38,7 @@ App::App(const Config& cfg) {
   auth_ = std::make_unique<auth::Service>(*db_, *commands_, clock_, *ids_, auth::Options{.cost = cfg.password_cost});
   jobs_ = std::make_unique<jobs::Runner>(*db_, *commands_, clock_, *ids_, jobs::Options{.workers = cfg.job_workers});
   ledger_ = std::make_unique<ledger::Service>(*db_, clock_);
+  land_ = std::make_unique<land::Service>(*db_, *commands_, *ledger_, clock_, land::WorkCalendar::bundled());
   authenticator_ = std::make_unique<http::SessionAuthenticator>(*auth_);
   router_.set_authenticator(authenticator_.get());
 }
@@ -98,6 +102,7 @@ void App::register_routes(http::Metrics& metrics) {
   jobs::register_routes(router_, *jobs_);
   audit::register_routes(router_, *db_, *jobs_);
   ledger::register_routes(router_, *ledger_);
+  land::register_routes(router_, *land_);
 }
 
 const std::vector<DemoLogin>& demo_logins() {
@@ -128,6 +133,17 @@ Result<SeedReport> seed_demo(App& app) {
                                  {d.username, d.display_name, kDemoPassword, d.role, d.division});
     if (!u.ok()) return u.error();
     ++rep.users_added;
+  }
+  {
+    // Land demo (labelled demo): Yixing parcels, entry cases, lots; funds the demo bidder's deposit account.
+    auto users = app.auth().list_users(root);
+    if (!users.ok()) return users.error();
+    land::SeedInput li;
+    for (const auto& u : *users) {
+      if (u.username == "bidder") li.bidder_user_id = u.id;
+    }
+    auto l = land::seed_demo(app.db(), app.commands(), app.ledger(), app.clock(), li);
+    if (!l.ok()) return l.error();
   }
   return rep;
 }

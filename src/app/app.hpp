@@ -11,6 +11,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "jobs/jobs.hpp"
+#include "land/service.hpp"
 #include "ledger/service.hpp"
 #include "store/db.hpp"
 
@@ -37,6 +38,7 @@ class App {
   auth::Service& auth() { return *auth_; }
   jobs::Runner& jobs() { return *jobs_; }
   ledger::Service& ledger() { return *ledger_; }
+  land::Service& land() { return *land_; }
   http::Router& router() { return router_; }
   const core::Clock& clock() const { return clock_; }
   core::IdGenerator& ids() { return *ids_; }
@@ -52,6 +54,7 @@ class App {
   std::unique_ptr<auth::Service> auth_;
   std::unique_ptr<jobs::Runner> jobs_;
   std::unique_ptr<ledger::Service> ledger_;
+  std::unique_ptr<land::Service> land_;
   std::unique_ptr<http::SessionAuthenticator> authenticator_;
   http::Router router_;
 };
