@@ -14,6 +14,7 @@
 #include "audit/audit.hpp"
 #include "http/server.hpp"
 #include "ledger/cli.hpp"
+#include "transport/cli.hpp"
 #include "eco/cli/commands.hpp"
 
 using namespace riverlink;
@@ -146,6 +147,8 @@ int main(int argc, char** argv) {
 
   cli.add_subcommand("version", "print the version");
   ledger::add_commands(cli);
+  int transit_rc = -1;  // set by a `transit ...` command
+  transport::add_commands(cli, transit_rc);
   auto eco_run = eco::cli::add_commands(cli);
 
   // Global options such as --db may also follow the subcommand: `riverlink serve --db ...`.
@@ -158,6 +161,7 @@ int main(int argc, char** argv) {
   fall(&cli);
 
   CLI11_PARSE(cli, argc, argv);
+  if (transit_rc >= 0) return transit_rc;
   try {
     if (int rc = eco_run(); rc >= 0) return rc;
     if (*serve) return cmd_serve(db_url, listen, web, threads, !no_access_log);

@@ -10,6 +10,9 @@
 #include <sstream>
 #include <thread>
 
+#include <filesystem>
+
+#include "transport/demo/yrd.hpp"
 #include "transport/gtfs/csv.hpp"
 #include "transport/gtfs/feed.hpp"
 #include "transport/raptor/raptor.hpp"
@@ -18,6 +21,17 @@
 namespace riverlink::transport {
 
 namespace {
+
+// Runs a command; an unexpected exception becomes exit code 2 with a message (never a crash).
+template <class F>
+int guarded(const char* what, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "transit %s: %s\n", what, e.what());
+    return 2;
+  }
+}
 
 struct Common {
   std::string feeds;       // comma-separated
@@ -233,6 +247,19 @@ int cmd_matrix(const Common& o, const std::string& queries, const std::string& o
   return 0;
 }
 
+int cmd_demo_feed(const std::string& dir, const std::string& start, int days) {
+  if (!gtfs::parse_date(start)) { std::fprintf(stderr, "transit demo-feed: --start '%s' is not YYYYMMDD\n", start.c_str()); return 2; }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  for (const auto& [name, text] : demo::yrd_feed({.start_date = start, .days = days})) {
+    std::ofstream out(std::filesystem::path(dir) / name, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) { std::fprintf(stderr, "transit demo-feed: %s/%s: cannot be written\n", dir.c_str(), name.c_str()); return 2; }
+  }
+  std::printf("wrote the YRD demo feed (labelled demo data) to %s\n", dir.c_str());
+  return 0;
+}
+
 }  // namespace
 
 void add_commands(CLI::App& app, int& exit_code) {
@@ -244,14 +271,14 @@ void add_commands(CLI::App& app, int& exit_code) {
   auto vjson = std::make_shared<bool>(false);
   validate->add_option("FEED", *vpath, "GTFS zip or folder")->required();
   validate->add_flag("--json", *vjson, "findings as JSON");
-  validate->callback([&exit_code, vpath, vjson] { exit_code = cmd_validate(*vpath, *vjson); });
+  validate->callback([&exit_code, vpath, vjson] { exit_code = guarded("validate", [&] { return cmd_validate(*vpath, *vjson); }); });
 
   auto* build = transit->add_subcommand("build", "build a timetable file (loads in milliseconds) from GTFS feeds");
   auto bo = std::make_shared<Common>();
   auto bout = std::make_shared<std::string>();
   add_common(build, *bo);
   build->add_option("--out", *bout, "timetable file to write")->required();
-  build->callback([&exit_code, bo, bout] { exit_code = cmd_build(*bo, *bout); });
+  build->callback([&exit_code, bo, bout] { exit_code = guarded("build", [&] { return cmd_build(*bo, *bout); }); });
 
   auto* route = transit->add_subcommand("route", "earliest arrival with fewest transfers (JSON); --range-min for a Pareto set");
   auto ro = std::make_shared<Common>();
@@ -263,7 +290,15 @@ void add_commands(CLI::App& app, int& exit_code) {
   route->add_option("--at", *rat, "departure \"YYYY-MM-DD HH:MM:SS\"")->required();
   route->add_option("--modes", ro->modes, "modes: rail,hsr,metro,tram,bus,coach,ferry,air,other | road | water | all")->capture_default_str();
   route->add_option("--range-min", *rrange, "range query: Pareto journeys departing within this many minutes")->check(CLI::NonNegativeNumber);
-  route->callback([&exit_code, ro, rfrom, rto, rat, rrange] { exit_code = cmd_route(*ro, *rfrom, *rto, *rat, *rrange); });
+  route->callback([&exit_code, ro, rfrom, rto, rat, rrange] { exit_code = guarded("route", [&] { return cmd_route(*ro, *rfrom, *rto, *rat, *rrange); }); });
+
+  auto* demo_cmd = transit->add_subcommand("demo-feed", "write the Yangtze River Delta demo GTFS feed (HSR, rail, coach, ferry, air; demo data) to a folder");
+  auto dout = std::make_shared<std::string>(), dstart = std::make_shared<std::string>("20260101");
+  auto ddays = std::make_shared<int>(365);
+  demo_cmd->add_option("--out", *dout, "folder to write")->required();
+  demo_cmd->add_option("--start", *dstart, "first service day YYYYMMDD")->capture_default_str();
+  demo_cmd->add_option("--days", *ddays, "number of service days")->capture_default_str()->check(CLI::Range(1, 3650));
+  demo_cmd->callback([&exit_code, dout, dstart, ddays] { exit_code = guarded("demo-feed", [&] { return cmd_demo_feed(*dout, *dstart, *ddays); }); });
 
   auto* matrix = transit->add_subcommand("matrix", "answer a CSV of queries on all cores");
   auto mo = std::make_shared<Common>();
@@ -273,7 +308,7 @@ void add_commands(CLI::App& app, int& exit_code) {
   matrix->add_option("--queries", *mq, "CSV: from_stop_id,to_stop_id,date,departure_time")->required();
   matrix->add_option("--out", *mout, "CSV answers: the four query columns, arrival_time, transfers")->required();
   matrix->add_option("--threads", *mthreads, "worker threads (0: all cores)");
-  matrix->callback([&exit_code, mo, mq, mout, mthreads] { exit_code = cmd_matrix(*mo, *mq, *mout, *mthreads); });
+  matrix->callback([&exit_code, mo, mq, mout, mthreads] { exit_code = guarded("matrix", [&] { return cmd_matrix(*mo, *mq, *mout, *mthreads); }); });
 }
 
 }  // namespace riverlink::transport

@@ -450,7 +450,7 @@ void load_stop_times(Ctx& c, std::string& text, const LoadOptions& opts) {
       dep = r.column("departure_time"), pu = r.column("pickup_type"), dr = r.column("drop_off_type"),
       dist = r.column("shape_dist_traveled"), tp = r.column("timepoint");
   std::vector<RawStopTime> raw;
-  raw.reserve(text.size() / 48);
+  raw.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);  // exact: no growth spike
   std::vector<char> bad_trip(c.feed.trips.size(), 0);
   std::string last_trip_id;
   std::int32_t last_trip = -1;
@@ -508,27 +508,31 @@ void load_stop_times(Ctx& c, std::string& text, const LoadOptions& opts) {
       if (v < 0 || v > 3) c.error("unexpected_enum_value", r, "drop_off_type", "drop_off_type " + std::to_string(v));
       x.st.drop_off = static_cast<std::uint8_t>(v);
     }
-    if (!parse_double(r.get(dist), x.st.dist)) x.st.dist = -1;
+    double dv_ = -1;
+    x.st.dist = parse_double(r.get(dist), dv_) ? static_cast<float>(dv_) : -1.0f;
     raw.push_back(x);
   }
   c.feed.stop_time_rows = rows;
-  // Group by trip (counting sort; trips may be non-contiguous in the file), then by sequence.
+  std::string().swap(text);  // the parsed text is no longer needed: keep peak memory down
+  // Group by trip (counting sort of row indices; trips may be non-contiguous in the file).
   auto& trips = c.feed.trips;
   std::vector<std::uint32_t> start(trips.size() + 1, 0);
   for (const auto& x : raw) ++start[x.trip + 1];
   for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-  std::vector<RawStopTime> sorted(raw.size());
+  std::vector<std::uint32_t> order(raw.size());
   {
     auto pos = start;
-    for (const auto& x : raw) sorted[pos[x.trip]++] = x;
+    for (std::uint32_t i = 0; i < raw.size(); ++i) order[pos[raw[i].trip]++] = i;
   }
-  raw.clear();
-  raw.shrink_to_fit();
   auto& out = c.feed.stop_times;
-  out.reserve(sorted.size());
+  out.reserve(raw.size());
+  std::vector<RawStopTime> rows_t;
   std::size_t unsorted = 0;
   for (std::size_t t = 0; t < trips.size(); ++t) {
-    auto b = sorted.begin() + start[t], e = sorted.begin() + start[t + 1];
+    auto ob = order.begin() + start[t], oe = order.begin() + start[t + 1];
+    rows_t.clear();
+    for (auto it = ob; it != oe; ++it) rows_t.push_back(raw[*it]);
+    auto b = rows_t.begin(), e = rows_t.end();
     auto& trip = trips[t];
     if (b == e) {
       if (!bad_trip[t]) c.f.add("missing_stop_times_record", Severity::error, "trips.txt", 0, "trip_id", "trip " + trip.id + " has no stop_times; dropped");
@@ -588,6 +592,8 @@ void load_stop_times(Ctx& c, std::string& text, const LoadOptions& opts) {
       else { trip.usable = false; }
     }
   }
+  raw.clear();
+  raw.shrink_to_fit();
   if (unsorted)
     c.f.add("unsorted_stop_times", Severity::info, "stop_times.txt", 0, "stop_sequence",
             std::to_string(unsorted) + " trips list their stop_times out of stop_sequence order; sorted");

@@ -38,7 +38,7 @@ struct StopTime {
   std::int32_t stop = -1;
   std::int32_t arr = kNoTime, dep = kNoTime;  // seconds after service-day noon-12h; kNoTime: empty
   std::uint8_t pickup = 0, drop_off = 0;
-  double dist = -1;  // shape_dist_traveled, -1 when absent
+  float dist = -1;  // shape_dist_traveled, -1 when absent
 };
 
 struct Trip {

@@ -100,6 +100,33 @@ inline Stats compare(const Timetable& tt, std::int32_t day, int n, std::uint64_t
     if (!got) continue;
     EXPECT_EQ(got->arr, expected) << what;
     EXPECT_TRUE(journey_ok(tt, q, *got)) << what;
+    // Range query over the next hour (every 50th query): every journey is valid and departs in
+    // the window, none is dominated, none beats the oracle, and the earliest arrival is there.
+    if (i % 50 == 0) {
+      auto js = raptor.range(q, q.departure + 3600);
+      for (const auto& rj : js) {
+        EXPECT_GE(rj.dep, q.departure) << what;
+        EXPECT_LE(rj.dep, q.departure + 3600) << what;
+        Query qq = q;
+        qq.departure = rj.dep;
+        EXPECT_TRUE(journey_ok(tt, qq, rj)) << what << " (range)";
+        auto best = csa.earliest(q.origins, q.targets, rj.dep, q.modes);
+        EXPECT_GE(rj.arr, best) << what << " (range)";
+      }
+      for (std::size_t a = 0; a < js.size(); ++a) {
+        for (std::size_t b = 0; b < js.size(); ++b) {
+          if (a == b) continue;
+          EXPECT_FALSE(js[a].dep >= js[b].dep && js[a].arr <= js[b].arr && js[a].trips <= js[b].trips) << what << " (range not Pareto)";
+        }
+      }
+      // The earliest arrival from the window start is in the set when its journey departs
+      // inside the window.
+      if (got && got->dep <= q.departure + 3600) {
+        std::int32_t fastest = INT32_MAX;
+        for (const auto& rj : js) fastest = std::min(fastest, rj.arr);
+        EXPECT_EQ(fastest, got->arr) << what << " (range)";
+      }
+    }
     // Fewest trips: with one round fewer, RAPTOR must not reach the same arrival.
     if (got->trips > 0) {
       Query fewer = q;
