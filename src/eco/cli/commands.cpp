@@ -7,6 +7,7 @@
 
 #include "eco/gep/invest.hpp"
 #include "eco/gep/run.hpp"
+#include "eco/vep/vep.hpp"
 
 namespace riverlink::eco::cli {
 namespace {
@@ -80,8 +81,24 @@ std::function<int()> add_commands(CLI::App& app) {
     c->add_option("--memory-gib", opts->memory_gib, "memory budget in GiB");
     c->add_flag("--quiet", opts->quiet, "no progress bar");
   }
+  struct VepOpts { std::string parcels, id_field, baseline, project, out; };
+  auto vo = std::make_shared<VepOpts>();
+  auto* vep = gep->add_subcommand("vep", "VEP of parcels: baseline vs project GEP runs, fractional and pixel-centre totals");
+  vep->add_option("--parcels", vo->parcels, "parcel polygons (any OGR vector)")->required();
+  vep->add_option("--id-field", vo->id_field, "parcel id field (default: feature id)");
+  vep->add_option("--baseline", vo->baseline, "output folder of the baseline `gep run`")->required();
+  vep->add_option("--project", vo->project, "output folder of the project `gep run`")->required();
+  vep->add_option("--out", vo->out, "output folder")->required();
   return [=]() -> int {
     try {
+      if (*vep) {
+        auto r = vep::run_vep(vo->parcels, vo->id_field, vo->baseline, vo->project, vo->out);
+        if (!r.ok()) { std::fprintf(stderr, "gep vep: %s\n", r.error().message.c_str()); return 2; }
+        for (auto& row : r->rows)
+          std::printf("parcel %lld %-28s gain %14.2f yuan (fractional)  %14.2f yuan (pixel centres)\n", (long long)row.parcel_id,
+                      row.service.c_str(), double(row.gain_fen) / 100, double(row.gain_centre_fen) / 100);
+        return 0;
+      }
       if (*validate || *run) {
         auto def = gep::load_run(*run_file);
         if (!def.ok()) { std::fprintf(stderr, "gep: %s\n", def.error().message.c_str()); return 2; }
