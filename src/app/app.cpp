@@ -11,6 +11,7 @@
 #include "land/api.hpp"
 #include "land/seed.hpp"
 #include "ledger/api.hpp"
+#include "vouchers/api.hpp"
 
 namespace riverlink::app {
 
@@ -22,7 +23,7 @@ auth::PasswordCost password_cost_from_env() {
 
 std::vector<store::Migration> all_migrations() {
   std::vector<store::Migration> all;
-  for (auto* list : {audit::migrations, auth::migrations, jobs::migrations, ledger::migrations}) {
+  for (auto* list : {audit::migrations, auth::migrations, jobs::migrations, ledger::migrations, vouchers::migrations}) {
     for (auto& m : list()) all.push_back(std::move(m));
   }
   for (auto& m : land::migrations()) all.push_back(std::move(m));
@@ -39,6 +40,7 @@ App::App(const Config& cfg) {
   jobs_ = std::make_unique<jobs::Runner>(*db_, *commands_, clock_, *ids_, jobs::Options{.workers = cfg.job_workers});
   ledger_ = std::make_unique<ledger::Service>(*db_, clock_);
   land_ = std::make_unique<land::Service>(*db_, *commands_, *ledger_, clock_, land::WorkCalendar::bundled());
+  vouchers_ = std::make_unique<vouchers::Service>(*db_, *commands_, *ledger_, clock_, *ids_);
   authenticator_ = std::make_unique<http::SessionAuthenticator>(*auth_);
   router_.set_authenticator(authenticator_.get());
 }
@@ -103,6 +105,7 @@ void App::register_routes(http::Metrics& metrics) {
   audit::register_routes(router_, *db_, *jobs_);
   ledger::register_routes(router_, *ledger_);
   land::register_routes(router_, *land_);
+  vouchers::register_routes(router_, *vouchers_);
 }
 
 const std::vector<DemoLogin>& demo_logins() {
@@ -144,6 +147,18 @@ Result<SeedReport> seed_demo(App& app) {
     }
     auto l = land::seed_demo(app.db(), app.commands(), app.ledger(), app.clock(), li);
     if (!l.ok()) return l.error();
+  }
+  {
+    // Vouchers demo (labelled demo): links the elevator case to the demo enterprise/provider logins.
+    auto users = app.auth().list_users(root);
+    if (!users.ok()) return users.error();
+    vouchers::SeedOptions vo;
+    for (const auto& u : *users) {
+      if (u.username == "enterprise") vo.enterprise_user_id = u.id;
+      if (u.username == "provider") vo.provider_user_id = u.id;
+    }
+    auto v = vouchers::seed_demo(app.db(), app.commands(), app.ledger(), app.ids(), app.clock(), vo);
+    if (!v.ok()) return v.error();
   }
   return rep;
 }

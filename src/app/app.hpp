@@ -13,6 +13,7 @@
 #include "jobs/jobs.hpp"
 #include "land/service.hpp"
 #include "ledger/service.hpp"
+#include "vouchers/service.hpp"
 #include "store/db.hpp"
 
 namespace riverlink::app {
@@ -39,6 +40,7 @@ class App {
   jobs::Runner& jobs() { return *jobs_; }
   ledger::Service& ledger() { return *ledger_; }
   land::Service& land() { return *land_; }
+  vouchers::Service& vouchers() { return *vouchers_; }
   http::Router& router() { return router_; }
   const core::Clock& clock() const { return clock_; }
   core::IdGenerator& ids() { return *ids_; }
@@ -55,6 +57,7 @@ class App {
   std::unique_ptr<jobs::Runner> jobs_;
   std::unique_ptr<ledger::Service> ledger_;
   std::unique_ptr<land::Service> land_;
+  std::unique_ptr<vouchers::Service> vouchers_;
   std::unique_ptr<http::SessionAuthenticator> authenticator_;
   http::Router router_;
 };

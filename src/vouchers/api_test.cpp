@@ -31,6 +31,7 @@ struct VouchersApi : ::testing::Test {
     port = server->port();
   }
   void TearDown() override {
+    if (!server) return;
     server->stop();
     server.reset();
     application.reset();
@@ -52,8 +53,8 @@ TEST_F(VouchersApi, SeededElevatorCaseIsVisible) {
   Client e = signed_in("enterprise");
   auto list = e.get("/api/v1/vouchers/contracts?limit=500");
   ASSERT_EQ(list.status, 200) << list.body;
-  core::Json elevator;
-  for (auto& c : list.json()["items"]) if (c["amount_fen"] == 45'000'000) elevator = c;
+  core::Json elevator, items = list.json()["items"];
+  for (auto& c : items) if (c["amount_fen"] == 45'000'000) elevator = c;
   ASSERT_FALSE(elevator.is_null());
   EXPECT_EQ(elevator["voucher_fen"], 30'000'000);
   EXPECT_EQ(elevator["copay_fen"], 15'000'000);

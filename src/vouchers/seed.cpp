@@ -6,9 +6,15 @@
 // the voucher, i.e. 42% + 28% of the contract) and a 300,000-yuan per-contract cap:
 // floor(45,000,000 fen × 7000 / 10000) = 31,500,000 fen, capped to 30,000,000 fen;
 // split 18,000,000 (JS) + 12,000,000 (JS-SZ); co-pay 15,000,000 fen.
+#include <cstring>
 #include <random>
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include "core/divisions.hpp"
+#include "core/hash.hpp"
 #include "vouchers/service.hpp"
 
 namespace riverlink::vouchers {
@@ -111,7 +117,7 @@ Result<SeedResult> seed_demo(store::Database& db, audit::CommandRunner& commands
     }
   }
 
-  // Providers and their services, spread over the four provinces.
+  // Catalogue, enterprises and grants in bulk: one audited command, a few ledger batches.
   std::mt19937_64 rng(o.seed);
   auto pick = [&](int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1)); };
   const auto& dv = core::Divisions::yrd();
@@ -120,147 +126,448 @@ Result<SeedResult> seed_demo(store::Database& db, audit::CommandRunner& commands
   const char* issuer_of[] = {"SH", "JS", "ZJ", "AH"};
   for (int i = 0; i < 4; ++i) for (const auto* d : dv.children(provs[i])) prefectures[i].push_back(d->code);
   auto uscc = [&](const char* prefix, int i) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%s%014d", prefix, i);
+    char b[40];
+    std::snprintf(b, sizeof b, "%s%0*d", prefix, static_cast<int>(18 - std::strlen(prefix)), i);
     return std::string(b).substr(0, 18);
   };
-  struct Prov { std::string id, div; int pi; std::vector<std::pair<std::string, std::pair<std::string, int64_t>>> services; };
-  std::vector<Prov> providers;
-  auto add_provider = [&](const J& body, int pi, const P& owner) -> Result<Prov> {
-    auto r = s.register_party(admin, key(), body);
-    if (!r.ok()) return r.error();
-    Prov pv{(*r)["id"], body["division_code"], pi, {}};
-    for (const char* is : {"SH", "JS", "ZJ", "AH", "DZ"}) {
-      auto rr = s.recognise(admin, key(), pv.id, is, "active");
-      if (!rr.ok()) return rr.error();
-    }
+  auto pref_in = [&](int pi) { return prefectures[pi].empty() ? std::string(provs[pi]) : prefectures[pi][rng() % prefectures[pi].size()]; };
+  struct Svc { std::string id, cat, name; int64_t price; };
+  struct Party { std::string id, kind, name, uscc, div, user_id, legal_rep, controller; int pi; std::vector<Svc> services; };
+  std::vector<Party> providers, ents;
+  providers.push_back({ids.next(), "provider", "上海演示电梯技术研究院（演示）Demo Shanghai Elevator R&D Institute", uscc("91310112", 1), "310112",
+                       o.provider_user_id, "王演示", "上海演示控股", 0, {}});
+  for (int i = 0; i < o.providers; ++i) {
+    int pi = static_cast<int>(rng() % 4);
+    std::string pref = pref_in(pi);
+    std::string city = dv.find(pref) ? dv.find(pref)->name_zh : "";
+    providers.push_back({ids.next(), "provider", city + kOrg[rng() % 10] + "（演示" + std::to_string(i) + "）", uscc("12", 100 + i), pref, "",
+                         "法人" + std::to_string(i), "", pi, {}});
+  }
+  for (auto& pv : providers) {
     int ns = 1 + static_cast<int>(rng() % 2);
     for (int k = 0; k < ns; ++k) {
       const Cat& c = kCats[rng() % 6];
       bool instr = std::string(c.code) == "instrument";
-      std::string name = instr ? std::string(kInstr[rng() % 10]) + " 机时" : std::string(c.zh) + " · " + c.en;
-      int64_t price = pick(c.lo_yuan, c.hi_yuan) * 100;
-      auto sv = s.add_service(owner, key(), {{"provider_id", pv.id}, {"kind", instr ? "instrument" : "service"}, {"name", name},
-                                             {"description", std::string(c.zh) + "（演示数据 demo）" + body["name"].get<std::string>()},
-                                             {"category", c.code}, {"price_fen", price}});
-      if (!sv.ok()) return sv.error();
-      pv.services.push_back({(*sv)["id"], {c.code, price}});
-      ++out.services;
+      pv.services.push_back({ids.next(), c.code, instr ? std::string(kInstr[rng() % 10]) + " 机时" : std::string(c.zh) + " · " + c.en,
+                             pick(c.lo_yuan, c.hi_yuan) * 100});
     }
-    return pv;
-  };
-  // The demo provider login: a Shanghai elevator R&D institute.
-  P prov_user = as_user(o.provider_user_id, auth::Role::provider, "310000");
-  auto lab = add_provider({{"kind", "provider"}, {"name", "上海演示电梯技术研究院（演示）Demo Shanghai Elevator R&D Institute"},
-                           {"uscc", uscc("91310112", 1)}, {"division_code", "310112"}, {"user_id", o.provider_user_id},
-                           {"legal_rep", "王演示"}, {"controller", "上海演示控股"}, {"shareholders", J::array({"上海演示控股"})},
-                           {"qualifications", J::array({"CMA", "CNAS"})}, {"demo", true}}, 0, admin);
-  if (!lab.ok()) return seed_error("provider", lab.error());
-  providers.push_back(*lab);
-  for (int i = 0; i < o.providers; ++i) {
-    int pi = static_cast<int>(rng() % 4);
-    const auto& pref = prefectures[pi].empty() ? std::string(provs[pi]) : prefectures[pi][rng() % prefectures[pi].size()];
-    std::string city = dv.find(pref) ? dv.find(pref)->name_zh : "";
-    auto r = add_provider({{"kind", "provider"}, {"name", city + kOrg[rng() % 10] + "（演示" + std::to_string(i) + "）"},
-                           {"uscc", uscc("12", 100 + i)}, {"division_code", pref}, {"legal_rep", "法人" + std::to_string(i)},
-                           {"controller", ""}, {"shareholders", J::array()}, {"qualifications", J::array({"CMA"})}, {"demo", true}}, pi, admin);
-    if (!r.ok()) return seed_error("provider", r.error());
-    providers.push_back(*r);
   }
-  out.providers = static_cast<int>(providers.size());
-
-  // Enterprises: the elevator manufacturer (demo enterprise login) and others.
-  struct Ent { std::string id, div; int pi; };
-  std::vector<Ent> ents;
-  auto elevator = s.register_party(admin, key(), {{"kind", "enterprise"}, {"name", "苏州演示电梯制造有限公司（演示）Demo Suzhou Elevator Co."},
-                                                  {"uscc", uscc("91320506", 2)}, {"division_code", "320506"}, {"user_id", o.enterprise_user_id},
-                                                  {"legal_rep", "李演示"}, {"controller", "苏州演示集团"}, {"shareholders", J::array({"苏州演示集团"})},
-                                                  {"qualifications", J::array({"科技型中小企业"})}, {"demo", true}});
-  if (!elevator.ok()) return seed_error("enterprise", elevator.error());
-  ents.push_back({(*elevator)["id"], "320506", 1});
+  // The elevator case's service first in the lab's list.
+  providers[0].services.insert(providers[0].services.begin(),
+                               {ids.next(), "rd", "电梯曳引系统联合研发 Elevator traction system joint R&D", 45'000'000});
+  ents.push_back({ids.next(), "enterprise", "苏州演示电梯制造有限公司（演示）Demo Suzhou Elevator Co.", uscc("91320506", 2), "320506",
+                  o.enterprise_user_id, "李演示", "苏州演示集团", 1, {}});
   for (int i = 0; i < o.enterprises; ++i) {
     int pi = static_cast<int>(rng() % 4);
-    const auto& pref = prefectures[pi].empty() ? std::string(provs[pi]) : prefectures[pi][rng() % prefectures[pi].size()];
+    std::string pref = pref_in(pi);
     std::string city = dv.find(pref) ? dv.find(pref)->name_zh : "";
-    auto r = s.register_party(admin, key(), {{"kind", "enterprise"}, {"name", city + "演示" + kEnt[rng() % 10] + "有限公司（演示" + std::to_string(i) + "）"},
-                                             {"uscc", uscc("9133", 500 + i)}, {"division_code", pref}, {"legal_rep", "代表" + std::to_string(i)},
-                                             {"controller", i % 7 == 0 ? "演示集团" + std::to_string(i % 3) : ""}, {"shareholders", J::array()},
-                                             {"qualifications", J::array({"科技型中小企业"})}, {"demo", true}});
-    if (!r.ok()) return seed_error("enterprise", r.error());
-    ents.push_back({(*r)["id"], pref, pi});
+    ents.push_back({ids.next(), "enterprise", city + "演示" + kEnt[rng() % 10] + "有限公司（演示" + std::to_string(i) + "）", uscc("9133", 500 + i),
+                    pref, "", "代表" + std::to_string(i), i % 7 == 0 ? "演示集团" + std::to_string(i % 3) : "", pi, {}});
   }
-  for (int y : {this_year - 1, this_year}) {
-    clk.set(core::parse_utc(std::to_string(y) + (y == this_year ? "-01-01T02:00:00Z" : "-12-01T02:00:00Z")).value());
-    for (auto& e : ents) SEED_TRY("grant", s.grant(admin, key(), e.id, issuer_of[e.pi], y));
-  }
-
-  // A year of orders. Each walks the whole workflow on its own date.
-  auto run_order = [&](const Ent& e, const Prov& pv, size_t svc, int64_t amount, const std::string& date, int outcome,
-                       const P& ent_user, const P& prov_owner, const std::string& title) -> Result<std::string> {
-    clk.set(core::parse_utc(date + "T02:00:00Z").value());
-    const auto& [sid, cp] = pv.services[svc];
-    auto d = s.post_demand(ent_user, key(), {{"enterprise_id", e.id}, {"title", title}, {"description", "演示需求 demo"},
-                                             {"category", cp.first}, {"budget_fen", amount}});
-    if (!d.ok()) return d.error();
-    auto q = s.submit_quote(prov_owner, key(), (*d)["id"], {{"provider_id", pv.id}, {"service_id", sid}, {"amount_fen", amount}, {"note", "demo"}});
-    if (!q.ok()) return q.error();
-    auto c = s.award(ent_user, key(), (*q)["id"]);
-    if (!c.ok()) return c.error();
-    std::string cid = (*c)["id"];
-    auto sg = s.sign(ent_user, key(), cid, std::nullopt);
-    if (!sg.ok()) return cid;  // over a cap or budget: stays a draft, as in real life
-    if (outcome == 0) return cid;  // still in service
-    clk.advance(std::chrono::hours(24 * 10));
-    auto dl = s.deliver(prov_owner, key(), cid, J::array({{{"filename", "report.txt"}, {"content_base64", "ZGVtbyByZXBvcnQ="}}}));
-    if (!dl.ok()) return dl.error();
-    if (outcome == 1) return cid;
-    clk.advance(std::chrono::hours(24 * 3));
-    auto ac = s.accept(ent_user, key(), cid, "DEMO-INV-" + cid.substr(cid.size() - 12));
-    if (!ac.ok()) return ac.error();
-    if (outcome == 2) return cid;
-    clk.advance(std::chrono::hours(24 * 4));
-    auto rv = s.review(admin, key(), cid, outcome != 3, std::nullopt, "demo review");
-    if (!rv.ok() && rv.error().code != "vouchers.open_flags") return rv.error();
-    return cid;
-  };
-  const std::string start = std::to_string(this_year - 1) + "-12-01";
-  for (int i = 0; i < o.orders; ++i) {
-    const Ent& e = ents[1 + rng() % (ents.size() - 1)];
-    const Prov& pv = providers[1 + rng() % (providers.size() - 1)];
-    size_t svc = rng() % pv.services.size();
-    int64_t list = pv.services[svc].second.second;
-    int64_t amount = list / 100 * static_cast<int64_t>(90 + rng() % 21);  // within ±10% of the list price
-    std::string date = add_days(start, static_cast<int>(rng() % 355));
-    if (date >= today) date = add_days(today, -1);
-    // Recent orders are still in service; older ones went through review (1 in 10 rejected).
-    int outcome = date > add_days(today, -20) ? 0 : date > add_days(today, -40) ? static_cast<int>(rng() % 3) : (rng() % 10 == 0 ? 3 : 4);
-    auto r = run_order(e, pv, svc, amount, date, outcome, admin, admin, std::string("演示订单 demo order ") + std::to_string(i));
-    if (!r.ok()) return seed_error("order " + std::to_string(i), r.error());
-    ++out.contracts;
-  }
-  // Monthly settlement for every issuer and month before the current one.
-  for (std::string m = start.substr(0, 7); m < today.substr(0, 7); m = add_days(m + "-01", 32).substr(0, 7)) {
-    clk.set(core::parse_utc(add_days(m + "-01", 40) + "T02:00:00Z").value());
-    for (const char* is : {"SH", "JS", "JS-SZ", "ZJ", "AH", "DZ"}) {
-      auto r = s.settle(admin, key(), is, m);
-      if (!r.ok() && r.error().code != "vouchers.nothing_to_settle") return seed_error("settle", r.error());
+  // Policies by issuer (to compute grants and vouchers exactly as the service does).
+  std::map<std::string, Policy> pol_of;
+  {
+    auto ps = s.list_policies(std::nullopt);
+    if (!ps.ok()) return seed_error("policies", ps.error());
+    for (auto& p : (*ps)["items"]) {
+      Policy x;
+      x.id = p["id"];
+      x.issuer_code = p["issuer_code"];
+      x.effective_to = p["effective_to"];
+      x.params = parse_params(p["params"]).value();
+      pol_of[x.issuer_code] = x;
     }
   }
+  std::map<std::string, std::string> issuer_div = {{"SH", "310000"}, {"JS", "320000"}, {"ZJ", "330000"}, {"AH", "340000"}, {"DZ", ""}, {"JS-SZ", "320500"}};
+  auto acct = [](const std::string& name, uint32_t led, uint16_t code, uint16_t flags, const std::string& owner, const std::string& div) {
+    ledger::Account a;
+    a.id = derive_id("acct:" + name);
+    a.ledger = led;
+    a.code = code;
+    a.flags = flags;
+    a.owner = owner.substr(0, 128);
+    a.division_code = core::Divisions::yrd().find(div) ? div : "";
+    return a;
+  };
+  namespace af = ledger::account_flags;
+  namespace tf = ledger::transfer_flags;
+  auto xf = [](const std::string& id, const ledger::Account& dr, const ledger::Account& cr, int64_t amt, uint16_t code, uint16_t flags,
+               const std::string& obj) {
+    ledger::Transfer t;
+    t.id = derive_id(id);
+    t.debit_account_id = dr.id;
+    t.credit_account_id = cr.id;
+    t.amount = amt;
+    t.ledger = dr.ledger;
+    t.code = code;
+    t.flags = flags;
+    t.user_data_128 = derive_id("obj:" + obj);
+    return t;
+  };
+  auto Ys = [](int y) { return std::to_string(y); };
+  auto ent_q = [&](const std::string& e, const std::string& j, int y, const std::string& d) {
+    return acct("ENT_QUOTA:" + e + ":" + j + ":" + Ys(y), ledger::kLedgerQuota, codes::ent_quota, af::debits_must_not_exceed_credits, "enterprise:" + e, d);
+  };
+  auto ent_u = [&](const std::string& e, const std::string& j, int y, const std::string& d) {
+    return acct("ENT_USED:" + e + ":" + j + ":" + Ys(y), ledger::kLedgerQuota, codes::ent_used, 0, "enterprise:" + e, d);
+  };
+  auto gkey = [](const std::string& c) { return core::sha256_hex(c).substr(0, 16); };
+  auto grp_q = [&](const std::string& g, const std::string& j, int y) {
+    return acct("GRP_QUOTA:" + g + ":" + j + ":" + Ys(y), ledger::kLedgerQuota, codes::grp_quota, af::debits_must_not_exceed_credits, "group:" + g, issuer_div[j]);
+  };
+  auto grp_u = [&](const std::string& g, const std::string& j, int y) {
+    return acct("GRP_USED:" + g + ":" + j + ":" + Ys(y), ledger::kLedgerQuota, codes::grp_used, 0, "group:" + g, issuer_div[j]);
+  };
+  auto qsrc = [&](const std::string& j, int y) {
+    return acct("QUOTA_SRC:" + j + ":" + Ys(y), ledger::kLedgerQuota, codes::quota_src, 0, "issuer:" + j, issuer_div[j]);
+  };
+  auto bud = [&](const std::string& j, int y) {
+    return acct("BUDGET_AVAIL:" + j + ":" + Ys(y), ledger::kLedgerCny, codes::budget_avail, af::debits_must_not_exceed_credits, "issuer:" + j, issuer_div[j]);
+  };
+  auto pay = [&](const std::string& j, int y, const std::string& payee) {
+    return acct("PAYABLE:" + j + ":" + Ys(y) + ":" + payee, ledger::kLedgerCny, codes::payable, 0, "party:" + payee, issuer_div[j]);
+  };
+  auto disb = [&](const std::string& j, int y) {
+    return acct("DISBURSED:" + j + ":" + Ys(y), ledger::kLedgerCny, codes::disbursed, 0, "issuer:" + j, issuer_div[j]);
+  };
+  auto submit = [&](std::vector<ledger::Account> as) -> Status {
+    for (size_t at = 0; at < as.size(); at += 4000) {
+      std::span<const ledger::Account> part(as.data() + at, std::min<size_t>(4000, as.size() - at));
+      auto r = ledger.create_accounts(part, admin.actor());
+      if (!r.ok()) return r.error();
+      for (auto x : r->results) if (!ledger::succeeded(x)) return ledger::to_error(x);
+    }
+    return ok_status();
+  };
+  // Submits transfers in groups that never split a linked chain; returns one result per event.
+  auto submit_groups = [&](const std::vector<std::vector<ledger::Transfer>>& groups) -> Result<std::vector<std::vector<ledger::CreateTransferResult>>> {
+    std::vector<std::vector<ledger::CreateTransferResult>> out;
+    std::vector<ledger::Transfer> batch;
+    std::vector<size_t> sizes;
+    auto flush = [&]() -> Status {
+      if (batch.empty()) return ok_status();
+      auto r = ledger.create_transfers(batch, admin.actor());
+      if (!r.ok()) return r.error();
+      size_t k = 0;
+      for (size_t n : sizes) {
+        std::vector<ledger::CreateTransferResult> g;
+        for (size_t i = 0; i < n; ++i) g.push_back(r->results[k++].result);
+        out.push_back(std::move(g));
+      }
+      batch.clear();
+      sizes.clear();
+      return ok_status();
+    };
+    for (const auto& g : groups) {
+      if (batch.size() + g.size() > 4000) { auto f = flush(); if (!f.ok()) return f.error(); }
+      batch.insert(batch.end(), g.begin(), g.end());
+      sizes.push_back(g.size());
+    }
+    auto f = flush();
+    if (!f.ok()) return f.error();
+    return out;
+  };
 
-  // The elevator case, signed by the demo logins: 450,000 yuan, vouchers pay 300,000.
+  // Grants (R2) for last year and this year.
+  struct Grant { std::string id, ent, issuer, policy, from, to; int year; int64_t quota; };
+  std::vector<Grant> grants;
+  {
+    std::vector<ledger::Account> as;
+    std::vector<std::vector<ledger::Transfer>> ts;
+    std::set<std::string> grp_done;
+    for (int y : {this_year - 1, this_year}) {
+      for (const auto& e : ents) {
+        std::string is = issuer_of[e.pi];
+        const auto& pp = pol_of[is].params;
+        std::string from = Ys(y) + "-01-01";
+        std::string to = std::min(add_days(from, static_cast<int>(pp.validity_days) - 1), pol_of[is].effective_to);
+        grants.push_back({ids.next(), e.id, is, pol_of[is].id, from, to, y, pp.enterprise_annual_cap_fen});
+        as.push_back(qsrc(is, y));
+        as.push_back(ent_q(e.id, is, y, e.div));
+        as.push_back(ent_u(e.id, is, y, e.div));
+        ts.push_back({xf("R2:" + e.id + ":" + is + ":" + Ys(y), qsrc(is, y), ent_q(e.id, is, y, e.div), pp.enterprise_annual_cap_fen, codes::grant, 0, e.id)});
+        if (!e.controller.empty() && pp.group_annual_cap_fen > 0) {
+          std::string g = gkey(e.controller);
+          as.push_back(grp_q(g, is, y));
+          as.push_back(grp_u(g, is, y));
+          if (grp_done.insert(g + is + Ys(y)).second) {
+            ts.push_back({xf("R2G:" + g + ":" + is + ":" + Ys(y), qsrc(is, y), grp_q(g, is, y), pp.group_annual_cap_fen, codes::grant, 0, g)});
+          }
+        }
+      }
+    }
+    if (auto st = submit(as); !st.ok()) return seed_error("grant accounts", st.error());
+    auto r = submit_groups(ts);
+    if (!r.ok()) return seed_error("grants", r.error());
+    for (auto& g : *r) if (!ledger::succeeded(g[0])) return seed_error("grants", ledger::to_error(g[0]));
+  }
+
+  // A year of orders: computed with the same rules, held, posted or voided, and paid in bulk.
+  struct Order {
+    std::string demand, quote, contract, title, cat, issuer, payee, payee_div, state, date, invoice, svc;
+    const Party* e; const Party* pv;
+    int64_t amount, list, v, copay; int year; int outcome;
+    std::vector<Share> split;
+    std::vector<ledger::Id128> hold, resolve;
+  };
+  std::vector<Order> orders;
+  const std::string start = Ys(this_year - 1) + "-12-01";
+  for (int i = 0; i < o.orders; ++i) {
+    const Party& e = ents[1 + rng() % (ents.size() - 1)];
+    const Party& pv = providers[1 + rng() % (providers.size() - 1)];
+    const Svc& sv = pv.services[rng() % pv.services.size()];
+    Order od{};
+    od.e = &e;
+    od.pv = &pv;
+    od.list = sv.price;
+    od.amount = sv.price / 100 * static_cast<int64_t>(90 + rng() % 21);
+    od.date = add_days(start, static_cast<int>(rng() % 355));
+    if (od.date >= today) od.date = add_days(today, -1);
+    od.outcome = od.date > add_days(today, -20) ? 0 : od.date > add_days(today, -40) ? static_cast<int>(rng() % 3) : (rng() % 10 == 0 ? 3 : 4);
+    od.issuer = issuer_of[e.pi];
+    od.cat = sv.cat;
+    od.svc = sv.id;
+    od.year = std::stoi(od.date.substr(0, 4));
+    const auto& pp = pol_of[od.issuer].params;
+    auto calc = compute_voucher(pp, od.cat, od.amount);
+    if (!calc || calc->max_voucher_fen <= 0) continue;  // e.g. a category the home issuer does not fund
+    od.v = calc->max_voucher_fen;
+    od.copay = calc->copay_fen;
+    od.split = calc->split;
+    bool to_provider = pp.payee_mode == PayeeMode::provider_redeems;
+    od.payee = to_provider ? pv.id : e.id;
+    od.payee_div = to_provider ? pv.div : e.div;
+    od.demand = ids.next();
+    od.quote = ids.next();
+    od.contract = ids.next();
+    od.title = std::string("演示订单 demo order ") + std::to_string(i);
+    orders.push_back(std::move(od));
+  }
+  std::sort(orders.begin(), orders.end(), [](const Order& a, const Order& b) { return a.date < b.date; });
+  {
+    std::vector<ledger::Account> as;
+    std::vector<std::vector<ledger::Transfer>> holds;
+    for (auto& od : orders) {
+      const std::string c = od.contract, dg = command_digest(admin.actor(), "demo-history:" + c);
+      auto allow = acct("CONTRACT_ALLOW:" + c, ledger::kLedgerQuota, codes::contract_allow, af::debits_must_not_exceed_credits, "contract:" + c, od.e->div);
+      auto used = acct("CONTRACT_USED:" + c, ledger::kLedgerQuota, codes::contract_used, 0, "contract:" + c, od.e->div);
+      as.push_back(allow);
+      as.push_back(used);
+      for (auto& sh : od.split) as.push_back(pay(sh.issuer, od.year, od.payee));
+      std::vector<ledger::Transfer> g;
+      g.push_back(xf("R3:" + c + ":" + std::to_string(od.v), qsrc(od.issuer, od.year), allow, od.v, codes::registration, tf::linked, c));
+      auto leg = [&](const ledger::Account& dr, const ledger::Account& cr, int64_t amt) {
+        g.push_back(xf("hold:" + c + ":" + dg + ":" + std::to_string(g.size() - 1), dr, cr, amt, codes::hold, tf::pending | tf::linked, c));
+      };
+      leg(ent_q(od.e->id, od.issuer, od.year, od.e->div), ent_u(od.e->id, od.issuer, od.year, od.e->div), od.v);
+      if (!od.e->controller.empty() && pol_of[od.issuer].params.group_annual_cap_fen > 0) {
+        leg(grp_q(gkey(od.e->controller), od.issuer, od.year), grp_u(gkey(od.e->controller), od.issuer, od.year), od.v);
+      }
+      leg(allow, used, od.v);
+      for (auto& sh : od.split) if (sh.amount_fen > 0) leg(bud(sh.issuer, od.year), pay(sh.issuer, od.year, od.payee), sh.amount_fen);
+      g.back().flags &= static_cast<uint16_t>(~tf::linked);
+      holds.push_back(std::move(g));
+    }
+    if (auto st = submit(as); !st.ok()) return seed_error("order accounts", st.error());
+    auto hr = submit_groups(holds);
+    if (!hr.ok()) return seed_error("holds", hr.error());
+    std::vector<std::vector<ledger::Transfer>> resolves;
+    std::vector<Order*> resolving;
+    for (size_t i = 0; i < orders.size(); ++i) {
+      auto& od = orders[i];
+      bool ok = true;
+      for (auto x : (*hr)[i]) ok = ok && ledger::succeeded(x);
+      if (!ok) {  // over a cap or the budget: the contract stays a draft, as in real life
+        od.state = "draft";
+        continue;
+      }
+      for (size_t k = 1; k < holds[i].size(); ++k) od.hold.push_back(holds[i][k].id);
+      od.state = od.outcome == 0 ? "held" : od.outcome == 1 ? "delivered" : od.outcome == 2 ? "accepted" : od.outcome == 3 ? "rejected" : "approved";
+      if (od.outcome < 3) continue;
+      const std::string dg = command_digest(admin.actor(), "demo-review:" + od.contract);
+      bool post = od.outcome == 4;
+      size_t n_quota = od.hold.size() - static_cast<size_t>(std::count_if(od.split.begin(), od.split.end(), [](auto& s) { return s.amount_fen > 0; }));
+      std::vector<Share> nz;
+      for (auto& s : od.split) if (s.amount_fen > 0) nz.push_back(s);
+      std::vector<ledger::Transfer> g;
+      for (size_t k = 0; k < od.hold.size(); ++k) {
+        ledger::Transfer t;
+        t.id = derive_id((post ? "post:" : "void:") + od.contract + ":" + dg + ":" + std::to_string(k));
+        t.pending_id = od.hold[k];
+        t.flags = static_cast<uint16_t>((post ? tf::post_pending_transfer : tf::void_pending_transfer) | tf::linked);
+        t.amount = post ? (k < n_quota ? od.v : nz[k - n_quota].amount_fen) : 0;
+        g.push_back(t);
+        od.resolve.push_back(t.id);
+      }
+      g.back().flags &= static_cast<uint16_t>(~tf::linked);
+      resolves.push_back(std::move(g));
+      resolving.push_back(&od);
+    }
+    auto rr = submit_groups(resolves);
+    if (!rr.ok()) return seed_error("reviews", rr.error());
+    for (size_t i = 0; i < rr->size(); ++i) {
+      for (auto x : (*rr)[i]) if (!ledger::succeeded(x)) return seed_error("reviews", ledger::to_error(x));
+    }
+  }
+  // Obligations of approved orders; those approved before this month are settled monthly.
+  struct Obl { std::string id, contract, funder, payee, payee_div, period, batch; int64_t amount; int year; ledger::Id128 tid; };
+  std::vector<Obl> obls;
+  std::map<std::pair<std::string, std::string>, std::string> batch_of;  // (funder, period) → batch id
+  for (auto& od : orders) {
+    if (od.state != "approved") continue;
+    std::string approved_on = add_days(od.date, 17);
+    std::string period = approved_on.substr(0, 7);
+    bool settled = period < today.substr(0, 7);
+    for (auto& sh : od.split) {
+      if (sh.amount_fen == 0) continue;
+      Obl ob{ids.next(), od.contract, sh.issuer, od.payee, od.payee_div, period, "", sh.amount_fen, od.year, {}};
+      if (settled) {
+        auto key = std::pair{sh.issuer, period};
+        if (!batch_of.count(key)) batch_of[key] = ids.next();
+        ob.batch = batch_of[key];
+        ob.tid = derive_id("pay:" + ob.id);
+      }
+      obls.push_back(ob);
+    }
+    if (settled) od.state = "settled";
+  }
+  {
+    std::vector<std::vector<ledger::Transfer>> pays;
+    for (auto& ob : obls) {
+      if (ob.batch.empty()) continue;
+      pays.push_back({xf("pay:" + ob.id, pay(ob.funder, ob.year, ob.payee), disb(ob.funder, ob.year), ob.amount, codes::pay, 0, ob.id)});
+    }
+    auto pr = submit_groups(pays);
+    if (!pr.ok()) return seed_error("payouts", pr.error());
+    for (auto& g : *pr) if (!ledger::succeeded(g[0])) return seed_error("payouts", ledger::to_error(g[0]));
+  }
+  // All workflow rows in one audited command.
+  auto ids_json = [](const std::vector<ledger::Id128>& v) {
+    J a = J::array();
+    for (auto& i : v) a.push_back(i.str());
+    return a.dump();
+  };
+  auto wrote = commands.run({admin.actor(), "demo-seed:vouchers:bulk"}, "vouchers", "demo.seed_bulk",
+                            J{{"providers", providers.size()}, {"enterprises", ents.size()}, {"orders", orders.size()}, {"seed", o.seed}},
+                            [&](store::Tx& tx) -> Result<J> {
+    const std::string now_s = core::format_utc(now.now());
+    for (const auto* list : {&providers, &ents}) {
+      for (const auto& p : *list) {
+        tx.exec("INSERT INTO vch_parties (id, kind, name, uscc, division_code, user_id, legal_rep, controller, shareholders, qualifications, demo, created_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                {p.id, p.kind, p.name, p.uscc, p.div, p.user_id.empty() ? std::optional<std::string>() : std::optional(p.user_id), p.legal_rep,
+                 p.controller, (p.controller.empty() ? J::array() : J::array({p.controller})).dump(),
+                 (p.kind == "provider" ? J::array({"CMA"}) : J::array({"科技型中小企业"})).dump(), 1, now_s});
+        if (p.kind != "provider") continue;
+        for (const char* is : {"SH", "JS", "ZJ", "AH", "DZ"}) {
+          tx.exec("INSERT INTO vch_recognitions (provider_id, issuer_code, state) VALUES (?,?,?)", {p.id, is, "active"});
+        }
+        for (const auto& sv : p.services) {
+          const Cat* c = &kCats[0];
+          for (const auto& k : kCats) if (sv.cat == k.code) c = &k;
+          tx.exec("INSERT INTO vch_services (id, provider_id, provider_name, kind, name, description, category, price_fen, division_code, available, created_at) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                  {sv.id, p.id, p.name, sv.cat == "instrument" ? "instrument" : "service", sv.name,
+                   std::string(c->zh) + "（演示数据 demo）" + p.name, sv.cat, sv.price, p.div, 1, now_s});
+        }
+      }
+    }
+    for (const auto& g : grants) {
+      tx.exec("INSERT INTO vch_grants (id, enterprise_id, issuer_code, year, policy_id, quota_fen, valid_from, valid_to, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+              {g.id, g.ent, g.issuer, g.year, g.policy, g.quota, g.from, g.to, now_s});
+    }
+    for (const auto& od : orders) {
+      tx.exec("INSERT INTO vch_demands (id, enterprise_id, title, description, category, budget_fen, state, created_at) VALUES (?,?,?,?,?,?,?,?)",
+              {od.demand, od.e->id, od.title, "演示需求 demo", od.cat, od.amount, "awarded", od.date + "T02:00:00Z"});
+      tx.exec("INSERT INTO vch_quotes (id, demand_id, provider_id, service_id, amount_fen, note, state, created_at) VALUES (?,?,?,?,?,?,?,?)",
+              {od.quote, od.demand, od.pv->id, od.svc, od.amount, "demo", "accepted", od.date + "T02:00:00Z"});
+      J funding = J::array();
+      const auto& pp = pol_of[od.issuer].params;
+      for (auto& sh : od.split) {
+        uint32_t bp = 0;
+        for (auto& f : pp.funding) if (f.issuer == sh.issuer) bp = f.share_bp;
+        funding.push_back({{"issuer", sh.issuer}, {"share_bp", bp}, {"amount_fen", sh.amount_fen}});
+      }
+      bool signed_ = od.state != "draft";
+      bool accepted = od.state == "accepted" || od.state == "approved" || od.state == "settled" || od.state == "rejected";
+      bool post = od.state == "approved" || od.state == "settled";
+      std::string inv = "DEMO-INV-" + od.contract.substr(od.contract.size() - 12);
+      tx.exec("INSERT INTO vch_contracts (id, demand_id, quote_id, enterprise_id, provider_id, service_id, title, category, issuer_code, "
+              "enterprise_division, provider_division, amount_fen, catalogue_price_fen, policy_id, voucher_fen, copay_fen, approved_fen, payee_mode, "
+              "funding, state, signed_on, fiscal_year, hold_key, hold_ids, resolve_ids, resolve_key, invoice_no, accepted_on, approved_on, demo, created_at) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+              {od.contract, od.demand, od.quote, od.e->id, od.pv->id, od.svc, od.title, od.cat, od.issuer, od.e->div, od.pv->div, od.amount, od.list,
+               signed_ ? std::optional(pol_of[od.issuer].id) : std::nullopt, signed_ ? od.v : 0, signed_ ? od.copay : od.amount, post ? od.v : 0,
+               signed_ ? std::string(payee_mode_name(pp.payee_mode)) : std::string(), signed_ ? funding.dump() : "[]", od.state,
+               signed_ ? std::optional(od.date) : std::nullopt, signed_ ? std::optional<int64_t>(od.year) : std::nullopt,
+               signed_ ? std::optional(command_digest(admin.actor(), "demo-history:" + od.contract)) : std::nullopt, ids_json(od.hold),
+               ids_json(od.resolve), od.resolve.empty() ? std::nullopt : std::optional(command_digest(admin.actor(), "demo-review:" + od.contract)),
+               accepted ? std::optional(inv) : std::nullopt, accepted ? std::optional(add_days(od.date, 13)) : std::nullopt,
+               post ? std::optional(add_days(od.date, 17)) : std::nullopt, 1, od.date + "T02:00:00Z"});
+      if (od.state != "draft" && od.state != "held") {
+        tx.exec("INSERT INTO vch_evidence (id, contract_id, filename, sha256, size_bytes, content, created_at) VALUES (?,?,?,?,?,?,?)",
+                {ids.next(), od.contract, "report.txt", core::sha256_hex("demo report"), 11, "ZGVtbyByZXBvcnQ=", od.date + "T02:00:00Z"});
+      }
+      if (accepted) {
+        tx.exec("INSERT INTO vch_invoices (invoice_no, contract_id, issuer_code) VALUES (?,?,?)", {inv, od.contract, od.issuer});
+        tx.exec("INSERT INTO vch_redemptions (contract_id, invoice_no, requested_by, created_at) VALUES (?,?,?,?)",
+                {od.contract, inv, admin.actor(), od.date + "T02:00:00Z"});
+      }
+    }
+    std::map<std::string, std::pair<std::string, int64_t>> batch_csv;  // batch → (csv, total)
+    for (const auto& ob : obls) {
+      tx.exec("INSERT INTO vch_obligations (id, contract_id, funder_code, payee_id, payee_division, amount_fen, period, fiscal_year, batch_id, transfer_id) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?)",
+              {ob.id, ob.contract, ob.funder, ob.payee, ob.payee_div, ob.amount, ob.period, ob.year,
+               ob.batch.empty() ? std::nullopt : std::optional(ob.batch), ob.batch.empty() ? std::nullopt : std::optional(ob.tid.str())});
+      if (!ob.batch.empty()) {
+        auto& b = batch_csv[ob.batch];
+        b.first += ob.id + "," + ob.contract + "," + ob.funder + "," + ob.payee + "," + ob.payee_div + "," + std::to_string(ob.amount) + "," +
+                   core::Fen(ob.amount).to_yuan_string() + "," + ob.tid.str() + "\n";
+        b.second += ob.amount;
+      }
+    }
+    for (const auto& [key, bid] : batch_of) {
+      const auto& b = batch_csv[bid];
+      auto n = std::count(b.first.begin(), b.first.end(), '\n');
+      tx.exec("INSERT INTO vch_batches (id, issuer_code, period, total_fen, obligations, manifest_sha256, created_at) VALUES (?,?,?,?,?,?,?)",
+              {bid, key.first, key.second, b.second, static_cast<int64_t>(n),
+               core::sha256_hex("obligation_id,contract_id,funder,payee_id,payee_division,amount_fen,amount_yuan,transfer_id\n" + b.first),
+               add_days(key.second + "-01", 40) + "T02:00:00Z"});
+    }
+    return J{{"orders", orders.size()}};
+  });
+  if (!wrote.ok()) return seed_error("bulk rows", wrote.error());
+  out.providers = static_cast<int>(providers.size());
+  for (auto& p : providers) out.services += static_cast<int>(p.services.size());
+  out.contracts = static_cast<int>(orders.size());
+
+  // The elevator case, through the service as the demo logins would do it:
+  // 450,000 yuan, vouchers pay 300,000.
   {
     P ent_user = as_user(o.enterprise_user_id, auth::Role::enterprise, "320500");
-    P lab_owner = o.provider_user_id.empty() ? admin : prov_user;
-    Prov& pv = providers[0];
-    pv.services.insert(pv.services.begin(), {"", {"rd", 45'000'000}});
-    auto sv = s.add_service(lab_owner, key(), {{"provider_id", pv.id}, {"kind", "service"}, {"name", "电梯曳引系统联合研发 Elevator traction system joint R&D"},
-                                               {"description", "高速电梯曳引机与控制系统研发（演示）demo"}, {"category", "rd"}, {"price_fen", 45'000'000}});
-    if (!sv.ok()) return seed_error("elevator service", sv.error());
-    pv.services[0].first = (*sv)["id"];
-    auto cid = run_order(ents[0], pv, 0, 45'000'000, add_days(today, -20), 4, o.enterprise_user_id.empty() ? admin : ent_user, lab_owner,
-                         "电梯曳引系统联合研发 Elevator traction R&D (450,000 yuan)");
-    if (!cid.ok()) return seed_error("elevator contract", cid.error());
-    out.elevator_contract_id = *cid;
+    P lab_user = as_user(o.provider_user_id, auth::Role::provider, "310000");
+    P e_act = o.enterprise_user_id.empty() ? admin : ent_user, p_act = o.provider_user_id.empty() ? admin : lab_user;
+    const std::string cid_date = add_days(today, -20);
+    clk.set(core::parse_utc(cid_date + "T02:00:00Z").value());
+    auto d = s.post_demand(e_act, key(), {{"enterprise_id", ents[0].id}, {"title", "电梯曳引系统联合研发 Elevator traction R&D (450,000 yuan)"},
+                                          {"description", "高速电梯曳引机与控制系统（演示）demo"}, {"category", "rd"}, {"budget_fen", 45'000'000}});
+    if (!d.ok()) return seed_error("elevator demand", d.error());
+    auto q = s.submit_quote(p_act, key(), (*d)["id"], {{"provider_id", providers[0].id}, {"service_id", providers[0].services[0].id},
+                                                       {"amount_fen", 45'000'000}, {"note", "demo"}});
+    if (!q.ok()) return seed_error("elevator quote", q.error());
+    auto c = s.award(e_act, key(), (*q)["id"]);
+    if (!c.ok()) return seed_error("elevator award", c.error());
+    std::string cid = (*c)["id"];
+    SEED_TRY("elevator sign", s.sign(e_act, key(), cid, std::nullopt));
+    clk.advance(std::chrono::hours(24 * 10));
+    SEED_TRY("elevator deliver", s.deliver(p_act, key(), cid, J::array({{{"filename", "traction-test-report.txt"},
+                                                                         {"content_base64", "5puz5byV57O757uf6IGU5ZCI56CU5Y+R5oql5ZGKIChkZW1vKQ=="}}})));
+    clk.advance(std::chrono::hours(24 * 3));
+    SEED_TRY("elevator accept", s.accept(e_act, key(), cid, "DEMO-INV-ELEVATOR-450000"));
+    clk.advance(std::chrono::hours(24 * 4));
+    SEED_TRY("elevator review", s.review(admin, key(), cid, true, std::nullopt, "demo review: 450,000 contract, 300,000 voucher"));
+    out.elevator_contract_id = cid;
   }
   return out;
 #undef SEED_TRY

@@ -142,7 +142,7 @@ struct SeedOptions {
   uint64_t seed = 20260;
   int providers = 240;
   int enterprises = 60;
-  int orders = 220;
+  int orders = 400;
   std::string enterprise_user_id;  // the demo "enterprise" login (Suzhou) owns the elevator maker
   std::string provider_user_id;    // the demo "provider" login (Shanghai) owns the lab
 };

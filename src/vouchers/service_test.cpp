@@ -38,7 +38,7 @@ struct VouchersTest : ::testing::Test {
             {"params", {{"ratio_bp", 7000}, {"per_contract_cap_fen", 30'000'000}, {"enterprise_annual_cap_fen", ent_cap},
                         {"group_annual_cap_fen", 80'000'000}, {"categories", J::array({{{"code", "rd"}}, {{"code", "testing"}}})},
                         {"recognised_provider_divisions", J::array({"310000", "320000"})}, {"payee_mode", mode},
-                        {"validity_days", 200}, {"annual_budget_fen", 1'000'000'000},
+                        {"validity_days", 30}, {"annual_budget_fen", 1'000'000'000},
                         {"funding", J::array({{{"issuer", "JS"}, {"share_bp", 6000}}, {{"issuer", "JS-SZ"}, {"share_bp", 4000}}})}}}};
   }
   void SetUp() override {
@@ -177,7 +177,7 @@ TEST_F(VouchersTest, RefusalsChangeNothing) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().code, "auth.outside_jurisdiction");
   EXPECT_EQ(ok(s->get_contract(admin, c1))["state"], "accepted");
-  // Expired voucher: the grant (200 days from 2026-01-01) has lapsed by 2026-08-01.
+  // Expired voucher: the grant (30 days from 2026-06-15) has lapsed by 2026-08-01.
   std::string c6 = draft(ent2, prov, 1'000'000);
   clock.set(core::parse_utc("2026-08-01T02:00:00Z").value());
   auto exp = s->sign(admin, key(), c6, std::nullopt);
