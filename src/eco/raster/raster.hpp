@@ -104,7 +104,7 @@ struct WriteOptions {
   bool cog = false;  // convert to a Cloud Optimized GeoTIFF when closing
 };
 
-// A tiled (256 x 256), DEFLATE-compressed GeoTIFF on the target grid; writes are serialised.
+// A tiled (256 x 256), ZSTD-compressed GeoTIFF on the target grid (COG: DEFLATE); writes are serialised.
 class Writer {
  public:
   Writer(Writer&&) noexcept;
