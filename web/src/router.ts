@@ -27,6 +27,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'users', name: 'users', component: () => import('./modules/auth/UsersPage.vue'), meta: { nav: 'users' } },
       { path: 'land', name: 'land', component: () => import('./modules/land/LandPage.vue'), meta: { nav: 'land' } },
       { path: 'land/lots/:id', name: 'land-lot', component: () => import('./modules/land/LotPage.vue'), meta: { nav: 'land' } },
+      { path: 'vouchers', name: 'vouchers', component: () => import('./modules/vouchers/VouchersPage.vue'), meta: { nav: 'vouchers' } },
     ],
   },
   { path: '/:rest(.*)*', redirect: '/' },

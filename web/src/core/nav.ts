@@ -2,7 +2,7 @@
 // Only modules that exist are listed; a module joins here when it is built.
 import type { Role } from './types';
 
-export type NavKey = 'home' | 'jobs' | 'audit' | 'users' | 'land';
+export type NavKey = 'home' | 'jobs' | 'audit' | 'users' | 'land' | 'vouchers';
 
 export interface NavItem {
   key: NavKey;
@@ -19,6 +19,7 @@ export const NAV: readonly NavItem[] = [
   { key: 'audit', path: '/audit', label: 'nav.audit', roles: ['platform_admin', 'auditor'] },
   { key: 'users', path: '/users', label: 'nav.users', roles: ['platform_admin'] },
   { key: 'land', path: '/land', label: 'nav.land' },
+  { key: 'vouchers', path: '/vouchers', label: 'nav.vouchers' },
 ];
 
 export function canAccess(roles: readonly Role[] | undefined, role: Role | null | undefined): boolean {
