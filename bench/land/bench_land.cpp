@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "land/service.hpp"
 #include "store/migrate.hpp"
 
@@ -59,21 +61,22 @@ int main(int argc, char** argv) {
   const int64_t now = core::to_unix_ms(clock.now());
   std::vector<std::string> lot_ids;
   int key = 0;
+  const std::string run = std::to_string(now) + "-";  // keys unique per run (shared databases)
   for (int l = 0; l < nlots; ++l) {
-    auction::Params p;
+    land::auction::Params p;
     p.start_price_fen = 100'000'000;
     p.increment_fen = 10'000;
     p.open_at_ms = now - 1000;
     p.close_at_ms = now + 3'600'000;  // listing open for the whole run
     land::LotInput in{"bench lot " + std::to_string(l), "320282", "bench-col", std::nullopt, 1'000'000, p};
-    auto r = lots.create(officer, {"bench", "lot" + std::to_string(l)}, in);
+    auto r = lots.create(officer, {"bench", run + "lot" + std::to_string(l)}, in);
     if (!r.ok()) { std::fprintf(stderr, "create: %s\n", r.error().message.c_str()); return 1; }
     lot_ids.push_back((*r)["id"]);
   }
   // Deposits: every bidder funds a wallet and registers on every lot (ledger pending holds).
   for (int b = 0; b < bidders; ++b) {
     const std::string id = "bidder" + std::to_string(b);
-    if (auto r = lots.pay_in(officer, {"bench", "pay" + std::to_string(b)}, id, 1'000'000LL * nlots); !r.ok()) {
+    if (auto r = lots.pay_in(officer, {"bench", run + "pay" + std::to_string(b)}, id, 1'000'000LL * nlots); !r.ok()) {
       std::fprintf(stderr, "pay_in: %s\n", r.error().message.c_str());
       return 1;
     }
@@ -81,7 +84,7 @@ int main(int argc, char** argv) {
     bp.user_id = id;
     bp.role = auth::Role::bidder;
     for (const auto& lot : lot_ids) {
-      auto r = lots.register_bidder(bp, "reg-" + std::to_string(++key), lot);
+      auto r = lots.register_bidder(bp, run + "reg-" + std::to_string(++key), lot);
       if (!r.ok()) { std::fprintf(stderr, "register: %s\n", r.error().message.c_str()); return 1; }
     }
   }
@@ -104,7 +107,7 @@ int main(int argc, char** argv) {
         if (!g.ok()) { ++errors; continue; }
         const int64_t amount = (*g)["next_min_fen"].get<int64_t>() + 10'000 * static_cast<int64_t>(rng() % 3);
         const auto s = Clock::now();
-        auto r = lots.bid(bp, "t" + std::to_string(t) + "-" + std::to_string(++n), lot, amount);
+        auto r = lots.bid(bp, run + "t" + std::to_string(t) + "-" + std::to_string(++n), lot, amount);
         lat[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
         if (!r.ok()) { ++errors; continue; }
         ++inputs;

@@ -928,6 +928,21 @@ Result<Json> Lots::bids(const std::string& lot_id, int64_t after_seq, int limit)
   });
 }
 
+Result<Json> Lots::standing(const std::string& lot_id, const std::string& bidder) {
+  auto st = impl_->load(lot_id);
+  if (!st.ok()) return st.error();
+  std::lock_guard lk((*st)->mu);
+  const auto& lot = (*st)->lot;
+  const a::Bidder* b = lot.find_bidder(bidder);
+  if (b == nullptr) return Json{{"registered", false}, {"deposit_fen", (*st)->deposit_fen}};
+  const bool sealed = lot.params().method == a::Method::tender && !lot.decided();
+  return Json{{"registered", true}, {"paddle", b->registered_seq}, {"deposit_held", b->deposit_held},
+              {"deposit_fen", (*st)->deposit_fen}, {"opted_in", b->opted_in},
+              {"last_bid_fen", b->last_bid_fen},
+              {"leading", !sealed && lot.high_bidder() == bidder},
+              {"won", lot.phase() == a::Phase::sold && lot.outcome().winner == bidder}};
+}
+
 Result<Json> Lots::verify_replay(const std::string& lot_id) {
   auto live = impl_->load(lot_id);
   if (!live.ok()) return live.error();

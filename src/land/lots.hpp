@@ -129,6 +129,8 @@ class Lots {
   Result<core::Json> get(const std::string& lot_id, bool reveal_sealed = false);
   Result<core::Json> list(std::optional<std::string> division_scope, int limit);
   Result<core::Json> bids(const std::string& lot_id, int64_t after_seq, int limit);
+  // One bidder's standing on a lot: registered, paddle, deposit, last bid, opted in, leading.
+  Result<core::Json> standing(const std::string& lot_id, const std::string& bidder);
   // Rebuilds the lot from its stored log and checks it against the live state.
   Result<core::Json> verify_replay(const std::string& lot_id);
   Result<bool> blacklisted(const std::string& bidder);
