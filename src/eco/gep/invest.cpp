@@ -312,6 +312,37 @@ double ls_factor_313(double slope_pct, double fa, double x, double cell, double 
   return l * s;
 }
 
+namespace {
+double s_factor_mccool(double slope_pct, double st) { return slope_pct < 9.0 ? 10.8 * st + 0.03 : 16.8 * st - 0.5; }
+double m_exponent(double slope_pct, double st) {
+  if (slope_pct <= 1) return 0.2;
+  if (slope_pct <= 3.5) return 0.3;
+  if (slope_pct <= 5) return 0.4;
+  if (slope_pct <= 9) return 0.5;
+  double beta = (st / 0.0896) / (3.0 * std::pow(st, 0.8) + 0.56);
+  return beta / (1.0 + beta);
+}
+}  // namespace
+
+double ls_factor_desmet_govers(double slope_pct, double fa, double cell, double l_max) {
+  double cell_area = cell * cell;
+  double a = std::sqrt(std::max(0.0, fa - 1.0) * cell_area);
+  double theta = std::atan(slope_pct / 100.0), st = std::sin(theta);
+  double x = std::abs(std::sin(theta)) + std::abs(std::cos(theta));
+  double m = m_exponent(slope_pct, st);
+  double l = (std::pow(a + cell_area, m + 1) - std::pow(a, m + 1)) / (std::pow(cell, m + 2) * std::pow(x, m) * std::pow(22.13, m));
+  return std::min(l, l_max) * s_factor_mccool(slope_pct, st);
+}
+
+double ls_factor_china(double slope_pct, double fa, double cell, double max_length) {
+  double theta = std::atan(slope_pct / 100.0), st = std::sin(theta);
+  double deg = theta * 180.0 / 3.14159265358979323846;
+  double s = slope_pct < 9.0 ? 10.8 * st + 0.03 : deg < 10.0 ? 16.8 * st - 0.5 : 21.91 * st - 0.96;
+  double m = slope_pct <= 1 ? 0.2 : slope_pct <= 3 ? 0.3 : slope_pct <= 5 ? 0.4 : 0.5;
+  double lambda = std::min(fa * cell, max_length);
+  return std::pow(lambda / 22.13, m) * s;
+}
+
 // ----- Annual Water Yield ---------------------------------------------------------------------
 
 Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const EngineOptions& opt) {

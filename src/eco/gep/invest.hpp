@@ -67,5 +67,10 @@ double carbon_valuation_constant(int cur_year, int fut_year, double price, doubl
 // Per-pixel formulas, exposed for the analytic tests (float32 as InVEST computes them).
 float awy_fractp(float kc, float root_depth, bool veg, float precip, float eto, float depth, float pawc, float z);
 double ls_factor_313(double slope_pct, double fa, double aspect_x, double cell_size, double l_max);
+// InVEST >= 3.14 (Desmet & Govers with sqrt of the upslope area and x = |sin t| + |cos t|, spec 6.3).
+double ls_factor_desmet_govers(double slope_pct, double fa, double cell_size, double l_max);
+// Chinese variant: S after McCool (1987) and Liu Baoyuan (1994) for steep slopes, L = (lambda/22.13)^m
+// with lambda = min(FA x cell size, max_length) and m by slope (0.2/0.3/0.4/0.5 at 1/3/5 %).
+double ls_factor_china(double slope_pct, double fa, double cell_size, double max_length);
 
 }  // namespace riverlink::eco::gep

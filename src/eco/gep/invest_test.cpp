@@ -53,6 +53,22 @@ TEST(Formulas, LsFactor313) {
   EXPECT_NEAR(ls, 122 * (16.8 * std::sin(th2) - 0.5), 1e-9);
 }
 
+TEST(Formulas, LsChinaAndDesmetGovers) {
+  // 3 % slope (m = 0.3), lambda = 10 x 30 = 300 m (under the 1000 m cap): S = 10.8 sin + 0.03.
+  double th = std::atan(0.03);
+  EXPECT_NEAR(ls_factor_china(3, 10, 30, 1000), std::pow(300 / 22.13, 0.3) * (10.8 * std::sin(th) + 0.03), 1e-12);
+  // Steep (> 10 degrees): Liu's S = 21.91 sin - 0.96; lambda capped.
+  double th2 = std::atan(0.4);
+  EXPECT_NEAR(ls_factor_china(40, 1e6, 30, 100), std::pow(100 / 22.13, 0.5) * (21.91 * std::sin(th2) - 0.96), 1e-12);
+  // 9 % <= slope, < 10 degrees: 16.8 sin - 0.5.
+  double th3 = std::atan(0.12);
+  EXPECT_NEAR(ls_factor_china(12, 1, 30, 100), std::pow(30 / 22.13, 0.5) * (16.8 * std::sin(th3) - 0.5), 1e-12);
+  // Desmet-Govers (InVEST >= 3.14): A = sqrt((FA - 1) cell area), x = |sin| + |cos| of the slope angle.
+  double a = std::sqrt(10 * 900.0), x = std::abs(std::sin(std::atan(0.05))) + std::abs(std::cos(std::atan(0.05)));
+  double L = (std::pow(a + 900, 1.4) - std::pow(a, 1.4)) / (std::pow(30, 2.4) * std::pow(x, 0.4) * std::pow(22.13, 0.4));
+  EXPECT_NEAR(ls_factor_desmet_govers(5, 11, 30, 122), L * (10.8 * std::sin(std::atan(0.05)) + 0.03), 1e-12);
+}
+
 TEST(Table, CaseInsensitiveColumnsAndErrors) {
   auto t = parse_table("lucode,Kc,LULC_veg\n1,0.5,1\n2,1.0,0\n", "t.csv", "lucode");
   ASSERT_TRUE(t.ok());

@@ -13,7 +13,9 @@
 #include <sstream>
 
 #include "core/hash.hpp"
+#include "eco/gep/invest.hpp"
 #include "eco/gep/table.hpp"
+#include "eco/raster/routing.hpp"
 
 namespace riverlink::eco::gep {
 namespace fs = std::filesystem;
@@ -71,6 +73,7 @@ const std::vector<PixelIndicator>& pixel_indicators() {
       {"oxygen_release", "t O2", {"npp"}, {"nep_ratio"}},
       {"climate_regulation", "kWh", {"et"}, {"climate_applies"}},
       {"flood_regulation", "m3", {"storm_precipitation"}, {"storm_runoff_coef", "flood_applies"}},
+      {"soil_retention", "t", {"dem", "erosivity", "erodibility"}, {"usle_c", "usle_p"}},
   };
   return v;
 }
@@ -327,6 +330,59 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   }
   std::vector<std::string> keys = {"lulc", "zones"};
   std::map<std::string, std::string> paths = {{"zones", zones->raster_path}};
+  if (std::find(L->pixel.begin(), L->pixel.end(), "soil_retention") != L->pixel.end()) {
+    // LS factor on the land-cover grid: pit-filled DEM, flow routing, then the profile's variant.
+    std::string variant = inds["soil_retention"].value("variant", "invest_313");
+    if (variant != "invest_313" && variant != "desmet_govers" && variant != "china_mccool_liu")
+      return run_error("eco.profile_invalid", "soil_retention.variant",
+                       d.profile_path + ": soil_retention.variant must be invest_313, desmet_govers or china_mccool_liu");
+    double lparam = 0;
+    {
+      auto x = param(P, variant == "china_mccool_liu" ? "max_slope_length_m" : "l_max", d.profile_path);
+      if (!x.ok()) return x.error();
+      lparam = *x;
+    }
+    const std::size_t n = std::size_t(g.pixels());
+    if (std::int64_t(n) * 48 > opt.memory_budget)
+      return run_error("eco.memory_budget", "memory_budget", "LS routing of " + std::to_string(n) + " px needs about " +
+                                                                 std::to_string((std::int64_t(n) * 48) >> 20) + " MiB");
+    std::optional<double> dnd;
+    auto dem = raster::read_all_f32({"rasters.dem", d.rasters.at("dem"), raster::Resample::bilinear}, g, &dnd);
+    if (!dem.ok()) return dem.error();
+    raster::Dims dims{g.cols, g.rows};
+    std::vector<std::uint8_t> valid(n);
+    for (std::size_t i = 0; i < n; ++i) valid[i] = !is_nodata((*dem)[i], dnd);
+    raster::fill_pits(*dem, dims, valid);
+    auto slope = raster::slope_percent(*dem, dims, valid, g.cell_w(), g.cell_h(), -1.0f);
+    std::vector<std::int32_t> fd = variant == "china_mccool_liu" ? raster::d8_as_mfd(raster::flow_dir_d8(*dem, dims, valid))
+                                                                 : raster::flow_dir_mfd(*dem, dims, valid);
+    dem->clear();
+    dem->shrink_to_fit();
+    auto fa = raster::accumulate(fd, dims, raster::upslope_first_order(fd, dims), nullptr, -1);
+    std::vector<float> ls(n, -1.0f);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!fd[i] || slope[i] < 0) continue;
+      if (variant == "invest_313") {
+        double num = 0, den = 0;
+        int cx = int(i % std::size_t(g.cols)), cy = int(i / std::size_t(g.cols));
+        for (int k = 0; k < 8; ++k) {
+          int wgt = raster::mfd_weight(fd[i], k);
+          if (!wgt || !dims.inside(cx + raster::kDx[k], cy + raster::kDy[k])) continue;
+          num += wgt * ((k & 1) ? std::sqrt(2.0) : 1.0);
+          den += wgt;
+        }
+        if (den > 0) ls[i] = float(ls_factor_313(slope[i], fa[i], num / den, g.cell_w(), lparam));
+      } else if (variant == "desmet_govers") {
+        ls[i] = float(ls_factor_desmet_govers(slope[i], fa[i], g.cell_w(), lparam));
+      } else {
+        ls[i] = float(ls_factor_china(slope[i], fa[i], g.cell_w(), lparam));
+      }
+    }
+    std::string ls_path = (fs::path(out) / "tmp" / "ls.tif").string();
+    RL_TRY(raster::write_all(ls_path, g, {.type = raster::PixelType::float32, .nodata = -1}, ls));
+    keys.push_back("ls");
+    paths["ls"] = ls_path;
+  }
   for (auto& [k, p] : d.rasters) {
     if (k != "lulc") keys.push_back(k);
     paths[k] = p;
@@ -359,7 +415,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   std::vector<std::vector<raster::Reader>> rs(static_cast<std::size_t>(threads));
   for (auto& v : rs)
     for (auto& k : keys) {
-      auto r = raster::Reader::open({k, paths[k], k == "lulc" || k == "zones" ? raster::Resample::nearest : raster::Resample::bilinear}, g);
+      auto r = raster::Reader::open({k, paths[k], k == "lulc" || k == "zones" || k == "ls" ? raster::Resample::nearest : raster::Resample::bilinear}, g);
       if (!r.ok()) return r.error();
       v.push_back(std::move(*r));
     }
@@ -411,6 +467,11 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
             double ph = in["storm_precipitation"][i];
             qty = coefv(code, "flood_applies") ? std::max(0.0, ph - ph * coefv(code, "storm_runoff_coef")) * area * 1e-3 : 0.0;
           }
+        } else if (sv.name == "soil_retention") {
+          // RUSLE: R K LS (1 - C P) x pixel ha (t/yr) = potential minus actual erosion.
+          if (ok("erosivity", i) && ok("erodibility", i) && in["ls"][i] >= 0)
+            qty = in["erosivity"][i] * in["erodibility"][i] * in["ls"][i] *
+                  (1.0 - coefv(code, "usle_c") * coefv(code, "usle_p")) * area / 1e4;
         } else {  // pollutant capacity: q (kg/ha/yr) x area (ha)
           std::string pol = sv.name.substr(sv.indicator.size() + 1);
           qty = coefv(code, "q_" + pol) * area / 1e4;

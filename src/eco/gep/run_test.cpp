@@ -108,6 +108,47 @@ TEST(GepRun, IdenticalManifestGivesBitIdenticalTables) {
     EXPECT_EQ(slurp(dir + "/a/" + f), slurp(dir + "/b/" + f)) << f;
 }
 
+TEST(GepRun, SoilRetentionVariants) {
+  auto dir = make_run("gep_soil");
+  auto g = fx::grid(6, 4, 100, 630000, 3760400);
+  std::vector<float> dem(24);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 6; ++x) dem[std::size_t(y * 6 + x)] = float(50 - 4 * x + 0.5 * y);
+  fx::write(dir + "/dem.tif", g, PixelType::float32, -9999, dem);
+  fx::write(dir + "/r.tif", g, PixelType::float32, -9999, std::vector<float>(24, 4000));
+  fx::write(dir + "/k.tif", g, PixelType::float32, -9999, std::vector<float>(24, 0.03f));
+  // Water (class 2) has C x P = 1: no retention there.
+  fx::write_text(dir + "/coef.csv",
+                 "lucode,name,runoff_coef,wc_applies,nep_ratio,climate_applies,storm_runoff_coef,flood_applies,q_so2,usle_c,usle_p\n"
+                 "1,forest,0.1,1,0.5,1,0.2,1,100,0.01,1\n2,water,0,0,0,1,0,0,0,1,1\n");
+  auto run = [&](const std::string& variant) -> double {
+    fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{"l_max":122,"max_slope_length_m":300},
+      "indicators":{"soil_retention":{"category":"regulating","price":"reservoir","variant":")" + variant + R"("}}})");
+    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
+      "rasters":{"lulc":"lulc.tif","dem":"dem.tif","erosivity":"r.tif","erodibility":"k.tif"},
+      "zones":{"path":"zones.geojson","id_field":"ws_id"},
+      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
+    auto def = load_run(dir + "/run.json");
+    EXPECT_TRUE(def.ok());
+    auto r = run_gep(*def, dir + "/out_" + variant, opts());
+    if (!r.ok()) { ADD_FAILURE() << r.error().message; return -1; }
+    auto z = slurp(dir + "/out_" + variant + "/zonal_by_zone.csv");
+    EXPECT_NE(z.find("12,zone 12,soil_retention,soil_retention,regulating,t,0.000000,0"), std::string::npos) << z;
+    return r->services.at(0).quantity;
+  };
+  double a = run("invest_313"), b = run("china_mccool_liu"), c = run("desmet_govers");
+  EXPECT_GT(a, 0);
+  EXPECT_GT(b, 0);
+  EXPECT_GT(c, 0);
+  EXPECT_NE(a, b);
+  fx::write_text(dir + "/profile.json", R"({"id":"T","parameters":{"l_max":122},"indicators":{"soil_retention":{"price":"reservoir","variant":"nope"}}})");
+  auto def = load_run(dir + "/run.json");
+  ASSERT_TRUE(def.ok());
+  auto bad = run_gep(*def, dir + "/out_bad", opts());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("variant"), std::string::npos);
+}
+
 TEST(GepRun, PriceTableWithoutAccountingYear) {
   auto dir = make_run("gep_price", "item,year,value,unit\nreservoir,2023,8,yuan/m3\ncarbon,2022,60,yuan/t\n"
                                    "electricity,2022,0.5,yuan/kWh\nso2,2022,5,yuan/kg\nrice,2022,3000,yuan/t\n");
