@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { vouchersTests } from './vouchers.mjs';
 
 const BASE = (process.env.RIVERLINK_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -18,15 +19,15 @@ const VERIFY_MS = 90_000;
 
 // Each demo login and the side navigation its role may see.
 const DEMO_USERS = [
-  ['admin', ['home', 'jobs', 'audit', 'users']],
-  ['officer_js', ['home', 'jobs']],
-  ['officer_sh', ['home', 'jobs']],
-  ['enterprise', ['home', 'jobs']],
-  ['provider', ['home', 'jobs']],
-  ['bank', ['home', 'jobs']],
-  ['auditor', ['home', 'jobs', 'audit']],
-  ['agent', ['home', 'jobs']],
-  ['bidder', ['home', 'jobs']],
+  ['admin', ['home', 'jobs', 'audit', 'users', 'land', 'vouchers']],
+  ['officer_js', ['home', 'jobs', 'land', 'vouchers']],
+  ['officer_sh', ['home', 'jobs', 'land', 'vouchers']],
+  ['enterprise', ['home', 'jobs', 'land', 'vouchers']],
+  ['provider', ['home', 'jobs', 'land', 'vouchers']],
+  ['bank', ['home', 'jobs', 'land', 'vouchers']],
+  ['auditor', ['home', 'jobs', 'audit', 'land', 'vouchers']],
+  ['agent', ['home', 'jobs', 'land', 'vouchers']],
+  ['bidder', ['home', 'jobs', 'land', 'vouchers']],
 ];
 
 function assert(cond, message) {
@@ -206,6 +207,7 @@ const tests = [
       assert(new URL(page.url()).pathname === '/login', 'a signed-out user reached a page');
     },
   ],
+  ...vouchersTests({ BASE, loginOk, assert }),
 ];
 
 async function main() {
