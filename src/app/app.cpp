@@ -12,6 +12,7 @@
 #include "land/seed.hpp"
 #include "ledger/api.hpp"
 #include "vouchers/api.hpp"
+#include "transport/demo/yrd.hpp"
 
 namespace riverlink::app {
 
@@ -41,6 +42,28 @@ App::App(const Config& cfg) {
   ledger_ = std::make_unique<ledger::Service>(*db_, clock_);
   land_ = std::make_unique<land::Service>(*db_, *commands_, *ledger_, clock_, land::WorkCalendar::bundled());
   vouchers_ = std::make_unique<vouchers::Service>(*db_, *commands_, *ledger_, clock_, *ids_);
+  {
+    // Journey planner timetable: the configured GTFS feeds, else the YRD demo network.
+    std::vector<transport::gtfs::Feed> feeds;
+    std::string list = cfg.transit_feeds;
+    if (list.empty()) {
+      auto f = transport::gtfs::load_feed_from_memory("yrd_demo", transport::demo::yrd_feed());
+      if (!f.ok()) throw std::runtime_error("transit demo feed: " + f.error().message);
+      feeds.push_back(std::move(*f));
+    }
+    for (std::size_t pos = 0; pos < list.size();) {
+      auto comma = list.find(',', pos);
+      auto path = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      pos = comma == std::string::npos ? list.size() : comma + 1;
+      if (path.empty()) continue;
+      auto f = transport::gtfs::load_feed(path);
+      if (!f.ok()) throw std::runtime_error("transit feed: " + f.error().message);
+      feeds.push_back(std::move(*f));
+    }
+    auto tt = transport::build_timetable(feeds, {});
+    if (!tt.ok()) throw std::runtime_error("transit timetable: " + tt.error().message);
+    transit_ = std::make_unique<transport::TransitService>(std::move(*tt));
+  }
   authenticator_ = std::make_unique<http::SessionAuthenticator>(*auth_);
   router_.set_authenticator(authenticator_.get());
 }
@@ -106,6 +129,7 @@ void App::register_routes(http::Metrics& metrics) {
   ledger::register_routes(router_, *ledger_);
   land::register_routes(router_, *land_);
   vouchers::register_routes(router_, *vouchers_);
+  transport::register_routes(router_, *transit_);
 }
 
 const std::vector<DemoLogin>& demo_logins() {

@@ -14,6 +14,7 @@
 #include "land/service.hpp"
 #include "ledger/service.hpp"
 #include "vouchers/service.hpp"
+#include "transport/api.hpp"
 #include "store/db.hpp"
 
 namespace riverlink::app {
@@ -24,6 +25,9 @@ struct Config {
   std::string db_url = "sqlite:var/riverlink.db";
   auth::PasswordCost password_cost = auth::PasswordCost::interactive();
   int job_workers = 2;
+  // GTFS feeds (zips or folders, comma-separated) for the journey planner; empty: the built-in
+  // YRD demo network (labelled demo).
+  std::string transit_feeds;
 };
 
 // Reads RIVERLINK_PASSWORD_COST ("interactive", default, or "min" for test servers).
@@ -41,6 +45,7 @@ class App {
   ledger::Service& ledger() { return *ledger_; }
   land::Service& land() { return *land_; }
   vouchers::Service& vouchers() { return *vouchers_; }
+  transport::TransitService& transit() { return *transit_; }
   http::Router& router() { return router_; }
   const core::Clock& clock() const { return clock_; }
   core::IdGenerator& ids() { return *ids_; }
@@ -58,6 +63,7 @@ class App {
   std::unique_ptr<ledger::Service> ledger_;
   std::unique_ptr<land::Service> land_;
   std::unique_ptr<vouchers::Service> vouchers_;
+  std::unique_ptr<transport::TransitService> transit_;
   std::unique_ptr<http::SessionAuthenticator> authenticator_;
   http::Router router_;
 };

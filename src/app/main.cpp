@@ -38,6 +38,7 @@ void progress_bar(double pct, const std::string& msg) {
 int cmd_serve(const std::string& db_url, const std::string& listen, const std::string& web, int threads,
               bool access_log) {
   app::Config cfg{.db_url = db_url, .password_cost = app::password_cost_from_env()};
+  if (const char* tf = std::getenv("RIVERLINK_TRANSIT_FEEDS")) cfg.transit_feeds = tf;  // journey planner feeds
   app::App application(cfg);
   if (auto r = application.jobs().recover_interrupted(); !r.ok()) spdlog::warn("job recovery: {}", r.error().message);
   http::ServerOptions so;

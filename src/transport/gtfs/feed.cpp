@@ -661,6 +661,10 @@ void load_transfers(Ctx& c, std::string_view text) {
 
 }  // namespace
 
+namespace {
+Result<Feed> load_files(Feed feed, const std::string& path, std::map<std::string, std::string>& fm, const LoadOptions& opts);
+}  // namespace
+
 Result<Feed> load_feed(const std::string& path, const LoadOptions& opts) {
   Feed feed;
   feed.name = feed_stem(path);
@@ -668,7 +672,22 @@ Result<Feed> load_feed(const std::string& path, const LoadOptions& opts) {
   if (!fs::exists(path, ec)) return Error::make(ErrorKind::not_found, "transport.no_feed", path + ": no such file or folder");
   Result<SourceFiles> files = fs::is_directory(path, ec) ? read_dir(path) : read_zip(path, feed.findings);
   if (!files.ok()) return files.error();
-  auto& fm = files->files;
+  return load_files(std::move(feed), path, files->files, opts);
+}
+
+Result<Feed> load_feed_from_memory(const std::string& name, std::map<std::string, std::string> files, const LoadOptions& opts) {
+  Feed feed;
+  feed.name = name;
+  for (auto it = files.begin(); it != files.end();) {
+    bool keep = false;
+    for (const char* w : kWanted) keep |= it->first == w;
+    it = keep ? std::next(it) : files.erase(it);
+  }
+  return load_files(std::move(feed), name, files, opts);
+}
+
+namespace {
+Result<Feed> load_files(Feed feed, const std::string& path, std::map<std::string, std::string>& fm, const LoadOptions& opts) {
   for (const char* req : {"agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt"}) {
     if (!fm.count(req)) {
       return Error::make(ErrorKind::invalid, "transport.missing_required_file",
@@ -712,5 +731,6 @@ Result<Feed> load_feed(const std::string& path, const LoadOptions& opts) {
   if (feed.timezone.empty()) feed.findings.add("missing_required_field", Severity::error, "agency.txt", 0, "agency_timezone", "no agency timezone");
   return feed;
 }
+}  // namespace
 
 }  // namespace riverlink::transport::gtfs

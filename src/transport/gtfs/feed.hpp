@@ -3,6 +3,7 @@
 // at all (missing required file, broken zip) is an Error.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,9 @@ struct LoadOptions {
 
 // Loads a feed from a .zip file or a folder. Never throws on bad data.
 Result<Feed> load_feed(const std::string& path, const LoadOptions& opts = {});
+// Loads a feed held in memory (file name -> bytes), e.g. a generated demo feed.
+Result<Feed> load_feed_from_memory(const std::string& name, std::map<std::string, std::string> files,
+                                   const LoadOptions& opts = {});
 
 // Parses H:MM:SS / HH:MM:SS / HHH:MM:SS into seconds; nullopt when malformed.
 std::optional<std::int32_t> parse_time(std::string_view s);

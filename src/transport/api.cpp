@@ -1,0 +1,114 @@
+#include "transport/api.hpp"
+
+#include <algorithm>
+
+#include "transport/raptor/raptor.hpp"
+
+namespace riverlink::transport {
+
+using http::Request;
+using http::Response;
+
+namespace {
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+}  // namespace
+
+core::Json TransitService::feeds() const {
+  std::size_t served = 0;
+  for (std::uint32_t s = 0; s < tt_.stops.size(); ++s) served += tt_.stop_routes_begin[s + 1] > tt_.stop_routes_begin[s];
+  return {{"feeds", tt_.feeds},
+          {"stops", tt_.stops.size()},
+          {"served_stops", served},
+          {"routes", tt_.routes.size()},
+          {"trips", tt_.trip_days.size()},
+          {"footpaths", tt_.fp_to.size()},
+          {"first_service_date", gtfs::format_date(tt_.first_day)},
+          {"last_service_date", gtfs::format_date(tt_.first_day + tt_.n_days - 1)},
+          {"min_transfer_s", tt_.options.min_transfer_s},
+          {"walk_radius_m", tt_.options.walk_radius_m}};
+}
+
+Result<core::Json> TransitService::stops(const std::string& q, int limit) const {
+  if (limit < 1 || limit > 200) return Error::field("transport.bad_limit", "limit", "limit must be 1-200");
+  auto needle = lower(q);
+  core::Json items = core::Json::array();
+  for (const auto& s : tt_.stops) {
+    if (s.location_type > 1) continue;
+    if (!needle.empty() && lower(s.name).find(needle) == std::string::npos && lower(s.id).find(needle) == std::string::npos) continue;
+    core::Json x = {{"stop_id", s.id}, {"name", s.name}, {"location_type", s.location_type}};
+    if (s.lat == s.lat) { x["lat"] = s.lat; x["lon"] = s.lon; }  // NaN when unknown
+    items.push_back(x);
+    if (static_cast<int>(items.size()) >= limit) break;
+  }
+  return core::Json{{"items", items}};
+}
+
+Result<core::Json> TransitService::journeys(const std::string& from, const std::string& to, const std::string& at,
+                                            const std::string& modes, int range_min) const {
+  auto sp = at.find(' ');
+  std::optional<std::int32_t> day, secs;
+  if (sp == 10 && at[4] == '-' && at[7] == '-') {
+    day = gtfs::parse_date(at.substr(0, 4) + at.substr(5, 2) + at.substr(8, 2));
+    secs = gtfs::parse_time(at.substr(sp + 1));
+  }
+  if (!day || !secs) return Error::field("transport.bad_time", "at", "at must be \"YYYY-MM-DD HH:MM:SS\"");
+  std::uint32_t mask = kAllModes;
+  std::string bad;
+  if (!modes.empty() && !parse_mode_mask(modes, mask, bad)) return Error::field("transport.bad_mode", "modes", "unknown mode '" + bad + "'");
+  if (range_min < 0 || range_min > 24 * 60) return Error::field("transport.bad_range", "range_min", "range_min must be 0-1440");
+  Query q;
+  q.origins = tt_.resolve(from);
+  q.targets = tt_.resolve(to);
+  if (q.origins.empty()) return Error::field("transport.unknown_stop", "from", "no stop or station '" + from + "'");
+  if (q.targets.empty()) return Error::field("transport.unknown_stop", "to", "no stop or station '" + to + "'");
+  q.day = *day;
+  q.departure = *secs;
+  q.modes = mask;
+  Raptor raptor(tt_);
+  core::Json out = {{"from", from}, {"to", to}, {"date", gtfs::format_date(*day)}, {"departure_time", gtfs::format_time(*secs)}};
+  core::Json arr = core::Json::array();
+  if (range_min > 0) {
+    for (const auto& j : raptor.range(q, *secs + range_min * 60)) arr.push_back(journey_json(tt_, j));
+  } else if (auto j = raptor.earliest(q)) {
+    arr.push_back(journey_json(tt_, *j));
+  }
+  out["journeys"] = arr;
+  return out;
+}
+
+void register_routes(http::Router& router, const TransitService& service) {
+  router.add({.method = "GET", .pattern = "/api/v1/transit/feeds", .summary = "Loaded GTFS feeds and timetable size", .tag = "transport",
+              .access = http::Access::public_},
+             [&service](Request&) { return Response::json(200, service.feeds()); });
+  router.add({.method = "GET", .pattern = "/api/v1/transit/stops", .summary = "Search stops and stations by name or id", .tag = "transport",
+              .access = http::Access::public_,
+              .query = {{"q", "substring of the name or id (case-insensitive)"}, {"limit", "1-200, default 20"}}},
+             [&service](Request& r) {
+               int limit = 20;
+               if (auto l = r.query("limit")) {
+                 try { limit = std::stoi(*l); } catch (...) { return Response::problem(Error::field("transport.bad_limit", "limit", "limit must be an integer")); }
+               }
+               auto res = service.stops(r.query("q").value_or(""), limit);
+               return res.ok() ? Response::json(200, *res) : Response::problem(res.error());
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/transit/journeys",
+              .summary = "Earliest arrival with fewest transfers (or a Pareto set over a departure window)", .tag = "transport",
+              .access = http::Access::public_,
+              .query = {{"from", "origin stop or station id", true}, {"to", "destination stop or station id", true},
+                        {"at", "departure \"YYYY-MM-DD HH:MM:SS\"", true}, {"modes", "rail,hsr,metro,tram,bus,coach,ferry,air,other,road,water"},
+                        {"range_min", "departure window in minutes (range query)"}}},
+             [&service](Request& r) {
+               int range = 0;
+               if (auto v = r.query("range_min")) {
+                 try { range = std::stoi(*v); } catch (...) { return Response::problem(Error::field("transport.bad_range", "range_min", "range_min must be an integer")); }
+               }
+               auto res = service.journeys(r.query("from").value_or(""), r.query("to").value_or(""), r.query("at").value_or(""),
+                                           r.query("modes").value_or(""), range);
+               return res.ok() ? Response::json(200, *res) : Response::problem(res.error());
+             });
+}
+
+}  // namespace riverlink::transport
