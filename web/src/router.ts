@@ -28,6 +28,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'land', name: 'land', component: () => import('./modules/land/LandPage.vue'), meta: { nav: 'land' } },
       { path: 'land/lots/:id', name: 'land-lot', component: () => import('./modules/land/LotPage.vue'), meta: { nav: 'land' } },
       { path: 'vouchers', name: 'vouchers', component: () => import('./modules/vouchers/VouchersPage.vue'), meta: { nav: 'vouchers' } },
+      { path: 'transit', name: 'transit', component: () => import('./modules/transport/TransitPage.vue'), meta: { nav: 'transit' } },
     ],
   },
   { path: '/:rest(.*)*', redirect: '/' },

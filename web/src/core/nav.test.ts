@@ -6,16 +6,16 @@ const keys = (role: Role | null) => navFor(role).map((n) => n.key);
 
 describe('role-based navigation', () => {
   it('gives the platform admin every page', () => {
-    expect(keys('platform_admin')).toEqual(['home', 'jobs', 'audit', 'users', 'land', 'vouchers']);
+    expect(keys('platform_admin')).toEqual(['home', 'jobs', 'audit', 'users', 'land', 'vouchers', 'transit']);
   });
 
   it('gives the auditor the audit log but not users', () => {
-    expect(keys('auditor')).toEqual(['home', 'jobs', 'audit', 'land', 'vouchers']);
+    expect(keys('auditor')).toEqual(['home', 'jobs', 'audit', 'land', 'vouchers', 'transit']);
   });
 
   it('gives every other role home and jobs only', () => {
     for (const role of ROLES.filter((r) => r !== 'platform_admin' && r !== 'auditor')) {
-      expect(keys(role), role).toEqual(['home', 'jobs', 'land', 'vouchers']);
+      expect(keys(role), role).toEqual(['home', 'jobs', 'land', 'vouchers', 'transit']);
     }
   });
 

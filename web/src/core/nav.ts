@@ -2,7 +2,7 @@
 // Only modules that exist are listed; a module joins here when it is built.
 import type { Role } from './types';
 
-export type NavKey = 'home' | 'jobs' | 'audit' | 'users' | 'land' | 'vouchers';
+export type NavKey = 'home' | 'jobs' | 'audit' | 'users' | 'land' | 'vouchers' | 'transit';
 
 export interface NavItem {
   key: NavKey;
@@ -20,6 +20,7 @@ export const NAV: readonly NavItem[] = [
   { key: 'users', path: '/users', label: 'nav.users', roles: ['platform_admin'] },
   { key: 'land', path: '/land', label: 'nav.land' },
   { key: 'vouchers', path: '/vouchers', label: 'nav.vouchers' },
+  { key: 'transit', path: '/transit', label: 'nav.transit' },
 ];
 
 export function canAccess(roles: readonly Role[] | undefined, role: Role | null | undefined): boolean {
