@@ -19,15 +19,15 @@ const VERIFY_MS = 90_000;
 
 // Each demo login and the side navigation its role may see.
 const DEMO_USERS = [
-  ['admin', ['home', 'jobs', 'audit', 'users', 'land', 'vouchers']],
-  ['officer_js', ['home', 'jobs', 'land', 'vouchers']],
-  ['officer_sh', ['home', 'jobs', 'land', 'vouchers']],
-  ['enterprise', ['home', 'jobs', 'land', 'vouchers']],
-  ['provider', ['home', 'jobs', 'land', 'vouchers']],
-  ['bank', ['home', 'jobs', 'land', 'vouchers']],
-  ['auditor', ['home', 'jobs', 'audit', 'land', 'vouchers']],
-  ['agent', ['home', 'jobs', 'land', 'vouchers']],
-  ['bidder', ['home', 'jobs', 'land', 'vouchers']],
+  ['admin', ['home', 'jobs', 'audit', 'users', 'land', 'vouchers', 'transit']],
+  ['officer_js', ['home', 'jobs', 'land', 'vouchers', 'transit']],
+  ['officer_sh', ['home', 'jobs', 'land', 'vouchers', 'transit']],
+  ['enterprise', ['home', 'jobs', 'land', 'vouchers', 'transit']],
+  ['provider', ['home', 'jobs', 'land', 'vouchers', 'transit']],
+  ['bank', ['home', 'jobs', 'land', 'vouchers', 'transit']],
+  ['auditor', ['home', 'jobs', 'audit', 'land', 'vouchers', 'transit']],
+  ['agent', ['home', 'jobs', 'land', 'vouchers', 'transit']],
+  ['bidder', ['home', 'jobs', 'land', 'vouchers', 'transit']],
 ];
 
 function assert(cond, message) {
