@@ -96,7 +96,10 @@ void register_routes(http::Router& router, Service& svc) {
   router.add({.method = "GET", .pattern = "/api/v1/land/lots", .summary = "Lots announced for trading (public)",
               .tag = kTag, .access = http::Access::public_,
               .query = {{"division", "GB/T 2260 prefix"}, {"limit", "1..500"}}},
-             [&lots](Request& r) { return reply(lots.list(r.query("division"), int_query(r, "limit", 100)), r); });
+             [&lots](Request& r) {
+               (void)lots.tick_all();  // phases whose deadlines passed without inputs
+               return reply(lots.list(r.query("division"), int_query(r, "limit", 100)), r);
+             });
   router.add({.method = "GET", .pattern = "/api/v1/land/lots/{id}", .summary = "A lot's live state (public)",
               .tag = kTag, .access = http::Access::public_},
              [&lots](Request& r) {

@@ -646,9 +646,14 @@ Result<InputReply> Lots::register_bidder(const auth::Principal& p, const std::st
                      tx.exec("INSERT INTO land_lot_bidders (lot_id, bidder, deposit_transfer, deposit_fen, status) VALUES (?, ?, ?, ?, 'held')",
                              {lot_id, bidder, hold_id, deposit});
                    });
+  auto registered = [&]() {
+    auto s = standing(lot_id, bidder);
+    return s.ok() && s->value("registered", false);
+  };
   if (r.ok() && r->result.value("result", "") != "ok" &&
-      r->result.value("result", "") != "already_registered") {
-    // The engine refused (e.g. registration closed): release the hold.
+      r->result.value("result", "") != "already_registered" && !registered()) {
+    // The engine refused a new bidder (e.g. registration closed): release the hold. A bidder
+    // already registered keeps it (a late repeated registration must not free a live deposit).
     ledger::Transfer v;
     v.id = ledger_id("deposit_void", lot_id + ":" + bidder);
     v.pending_id = hold.id;

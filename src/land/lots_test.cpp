@@ -146,6 +146,11 @@ TEST_F(Fixture, ListingToTimedBiddingWithDepositsAndReplay) {
   EXPECT_EQ((*g)["outcome"]["winner"], "bob");
   EXPECT_EQ((*g)["outcome"]["price_fen"], 1'050'000);
   EXPECT_EQ(bid(lot, "alice", 1'060'000), "closed");
+  // Registering again after the close is refused and must not release a held deposit.
+  auto late = lots->register_bidder(bidder("alice"), key(), lot);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->result["result"], "closed");
+  EXPECT_EQ(ledger->balances(ledger_id("wallet", "alice"))->account.balances.debits_pending, 200'000);
 
   // Settlement: losers refunded (voided), the winner's deposit applied (posted to escrow).
   auto s = lots->settle(officer(), ctx(), lot);
