@@ -327,6 +327,12 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     if (!r.ok()) return r.error();
     lambda = *l;
     ac_r = *r;
+    // Only the whole-year ET variant is implemented; the transpiration-days variant (EPP x days,
+    // plus water-surface evaporation) is refused rather than silently replaced.
+    std::string variant = inds["climate_regulation"].value("variant", "et_year");
+    if (variant != "et_year")
+      return run_error("eco.profile_invalid", "climate_regulation.variant",
+                       d.profile_path + ": climate_regulation.variant '" + variant + "' is not implemented (only et_year)");
   }
   std::vector<std::string> keys = {"lulc", "zones"};
   std::map<std::string, std::string> paths = {{"zones", zones->raster_path}};
