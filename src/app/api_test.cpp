@@ -5,41 +5,23 @@
 #include <set>
 #include <thread>
 
-#include "app/app.hpp"
-#include "http/server.hpp"
-#include "http/test_client.hpp"
-#include "store/testing.hpp"
+#include "app/testing.hpp"
 
 using namespace riverlink;
 using http::testing::Client;
 
 namespace {
 struct ApiTest : ::testing::Test {
-  store::testdb::TestDb t;
-  std::unique_ptr<app::App> application;
-  std::unique_ptr<http::Server> server;
+  std::unique_ptr<app::testing::LiveApp> live;
+  app::App* application = nullptr;
   unsigned short port = 0;
 
   void SetUp() override {
-    application = std::make_unique<app::App>(app::Config{.db_url = t.url(), .password_cost = auth::PasswordCost::minimum()});
-    ASSERT_TRUE(app::seed_demo(*application).ok());
-    server = std::make_unique<http::Server>(application->router(),
-                                            http::ServerOptions{.port = 0, .threads = 4, .body_limit = 64 * 1024, .access_log = false});
-    application->register_routes(server->metrics());
-    server->start();
-    port = server->port();
+    live = std::make_unique<app::testing::LiveApp>(app::testing::LiveOptions{});
+    application = &live->app();
+    port = live->port();
   }
-  void TearDown() override {
-    server->stop();
-    server.reset();
-    application.reset();
-  }
-  Client signed_in(const std::string& user) {
-    Client c(port);
-    auto r = c.login(user, app::kDemoPassword);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return c;
-  }
+  Client signed_in(const std::string& user) { return live->signed_in(user); }
   int64_t count(const std::string& table) {
     auto tx = application->db().begin(store::TxKind::read);
     return tx->query_one("SELECT COUNT(*) FROM " + table)->i64(0);

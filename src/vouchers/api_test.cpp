@@ -5,43 +5,23 @@
 #include <atomic>
 #include <thread>
 
-#include "app/app.hpp"
-#include "http/server.hpp"
-#include "http/test_client.hpp"
-#include "store/testing.hpp"
+#include "app/testing.hpp"
 
 using namespace riverlink;
 using http::testing::Client;
 
 namespace {
 struct VouchersApi : ::testing::Test {
-  store::testdb::TestDb t;
-  std::unique_ptr<app::App> application;
-  std::unique_ptr<http::Server> server;
+  std::unique_ptr<app::testing::LiveApp> live;
+  app::App* application = nullptr;
   unsigned short port = 0;
 
   void SetUp() override {
-    application = std::make_unique<app::App>(app::Config{.db_url = t.url(), .password_cost = auth::PasswordCost::minimum()});
-    auto s = app::seed_demo(*application);
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    server = std::make_unique<http::Server>(application->router(),
-                                            http::ServerOptions{.port = 0, .threads = 8, .body_limit = 256 * 1024, .access_log = false});
-    application->register_routes(server->metrics());
-    server->start();
-    port = server->port();
+    live = std::make_unique<app::testing::LiveApp>(app::testing::LiveOptions{.threads = 8, .body_limit = 256 * 1024});
+    application = &live->app();
+    port = live->port();
   }
-  void TearDown() override {
-    if (!server) return;
-    server->stop();
-    server.reset();
-    application.reset();
-  }
-  Client signed_in(const std::string& user) {
-    Client c(port);
-    auto r = c.login(user, app::kDemoPassword);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return c;
-  }
+  Client signed_in(const std::string& user) { return live->signed_in(user); }
   int64_t count(const std::string& sql) {
     auto tx = application->db().begin(store::TxKind::read);
     return tx->query_one(sql)->i64(0);
