@@ -692,55 +692,50 @@ Status require_host(const auth::Principal& p, const std::string& division) {
   RL_TRY(auth::require_role(p, {auth::Role::officer, auth::Role::platform_admin}));
   return auth::require_jurisdiction(p, division);
 }
+
+// A hosting officer's input: the lot must exist and lie within the officer's jurisdiction.
+template <class Impl, class F>
+Result<InputReply> host_input(Impl& impl, const auth::Principal& p, const std::string& key,
+                              const std::string& lot_id, const Json& request, F&& fn) {
+  auto st = impl.load(lot_id);
+  if (!st.ok()) return st.error();
+  RL_TRY(require_host(p, (*st)->division));
+  return impl.input(p.actor(), key, lot_id, request, std::forward<F>(fn));
+}
 }  // namespace
 
 Result<InputReply> Lots::call(const auth::Principal& p, const std::string& key,
                               const std::string& lot_id) {
-  auto st = impl_->load(lot_id);
-  if (!st.ok()) return st.error();
-  RL_TRY(require_host(p, (*st)->division));
-  return impl_->input(p.actor(), key, lot_id, Json{{"cmd", "call"}},
-                      [&](a::Lot& lot, int64_t at) { return lot.call(at); });
+  return host_input(*impl_, p, key, lot_id, Json{{"cmd", "call"}},
+                    [&](a::Lot& lot, int64_t at) { return lot.call(at); });
 }
 
 Result<InputReply> Lots::adjust_increment(const auth::Principal& p, const std::string& key,
                                           const std::string& lot_id, int64_t inc) {
-  auto st = impl_->load(lot_id);
-  if (!st.ok()) return st.error();
-  RL_TRY(require_host(p, (*st)->division));
-  return impl_->input(p.actor(), key, lot_id, Json{{"cmd", "adjust_increment"}, {"increment_fen", inc}},
-                      [&](a::Lot& lot, int64_t at) { return lot.adjust_increment(at, inc); });
+  return host_input(*impl_, p, key, lot_id, Json{{"cmd", "adjust_increment"}, {"increment_fen", inc}},
+                    [&](a::Lot& lot, int64_t at) { return lot.adjust_increment(at, inc); });
 }
 
 Result<InputReply> Lots::score(const auth::Principal& p, const std::string& key,
                                const std::string& lot_id, int member, const std::string& bidder,
                                int score) {
-  auto st = impl_->load(lot_id);
-  if (!st.ok()) return st.error();
-  RL_TRY(require_host(p, (*st)->division));
-  return impl_->input(p.actor(), key, lot_id,
-                      Json{{"cmd", "score"}, {"member", member}, {"bidder", bidder}, {"score", score}},
-                      [&](a::Lot& lot, int64_t at) { return lot.score(at, member, bidder, score); });
+  return host_input(*impl_, p, key, lot_id,
+                    Json{{"cmd", "score"}, {"member", member}, {"bidder", bidder}, {"score", score}},
+                    [&](a::Lot& lot, int64_t at) { return lot.score(at, member, bidder, score); });
 }
 
 Result<InputReply> Lots::award(const auth::Principal& p, const std::string& key,
                                const std::string& lot_id) {
-  auto st = impl_->load(lot_id);
-  if (!st.ok()) return st.error();
-  RL_TRY(require_host(p, (*st)->division));
-  return impl_->input(p.actor(), key, lot_id, Json{{"cmd", "award"}},
-                      [&](a::Lot& lot, int64_t at) { return lot.award(at); });
+  return host_input(*impl_, p, key, lot_id, Json{{"cmd", "award"}},
+                    [&](a::Lot& lot, int64_t at) { return lot.award(at); });
 }
 
 Result<InputReply> Lots::reveal_reserve(const auth::Principal& p, const std::string& key,
                                         const std::string& lot_id, int64_t reserve,
                                         const std::string& salt) {
-  auto st = impl_->load(lot_id);
-  if (!st.ok()) return st.error();
-  RL_TRY(require_host(p, (*st)->division));
-  return impl_->input(p.actor(), key, lot_id,
-                      Json{{"cmd", "reveal_reserve"}, {"reserve_fen", reserve}, {"salt", salt}},
-                      [&](a::Lot& lot, int64_t at) { return lot.reveal_reserve(at, reserve, salt); });
+  return host_input(*impl_, p, key, lot_id,
+                    Json{{"cmd", "reveal_reserve"}, {"reserve_fen", reserve}, {"salt", salt}},
+                    [&](a::Lot& lot, int64_t at) { return lot.reveal_reserve(at, reserve, salt); });
 }
 
 Result<InputReply> Lots::tick(const std::string& lot_id) {
