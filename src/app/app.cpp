@@ -13,6 +13,7 @@
 #include "ledger/api.hpp"
 #include "vouchers/api.hpp"
 #include "transport/demo/yrd.hpp"
+#include "transport/stats/api.hpp"
 
 namespace riverlink::app {
 
@@ -28,6 +29,7 @@ std::vector<store::Migration> all_migrations() {
     for (auto& m : list()) all.push_back(std::move(m));
   }
   for (auto& m : land::migrations()) all.push_back(std::move(m));
+  for (auto& m : transport_stats::migrations()) all.push_back(std::move(m));
   return all;
 }
 
@@ -64,6 +66,7 @@ App::App(const Config& cfg) {
     if (!tt.ok()) throw std::runtime_error("transit timetable: " + tt.error().message);
     transit_ = std::make_unique<transport::TransitService>(std::move(*tt));
   }
+  transit_stats_ = std::make_unique<transport::stats::Service>(*db_, *commands_, clock_, *ids_);
   authenticator_ = std::make_unique<http::SessionAuthenticator>(*auth_);
   router_.set_authenticator(authenticator_.get());
 }
@@ -130,6 +133,7 @@ void App::register_routes(http::Metrics& metrics) {
   land::register_routes(router_, *land_);
   vouchers::register_routes(router_, *vouchers_);
   transport::register_routes(router_, *transit_);
+  transport::stats::register_routes(router_, *transit_stats_);
 }
 
 const std::vector<DemoLogin>& demo_logins() {
@@ -183,6 +187,11 @@ Result<SeedReport> seed_demo(App& app) {
     }
     auto v = vouchers::seed_demo(app.db(), app.commands(), app.ledger(), app.ids(), app.clock(), vo);
     if (!v.ok()) return v.error();
+  }
+  {
+    // Passenger statistics demo figures for Jiangsu (labelled demo data).
+    auto t = app.transit_stats().seed_demo();
+    if (!t.ok()) return t.error();
   }
   return rep;
 }

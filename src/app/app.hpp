@@ -15,6 +15,7 @@
 #include "ledger/service.hpp"
 #include "vouchers/service.hpp"
 #include "transport/api.hpp"
+#include "transport/stats/service.hpp"
 #include "store/db.hpp"
 
 namespace riverlink::app {
@@ -46,6 +47,7 @@ class App {
   land::Service& land() { return *land_; }
   vouchers::Service& vouchers() { return *vouchers_; }
   transport::TransitService& transit() { return *transit_; }
+  transport::stats::Service& transit_stats() { return *transit_stats_; }
   http::Router& router() { return router_; }
   const core::Clock& clock() const { return clock_; }
   core::IdGenerator& ids() { return *ids_; }
@@ -64,6 +66,7 @@ class App {
   std::unique_ptr<land::Service> land_;
   std::unique_ptr<vouchers::Service> vouchers_;
   std::unique_ptr<transport::TransitService> transit_;
+  std::unique_ptr<transport::stats::Service> transit_stats_;
   std::unique_ptr<http::SessionAuthenticator> authenticator_;
   http::Router router_;
 };

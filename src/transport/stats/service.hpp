@@ -10,7 +10,13 @@
 #include "core/id.hpp"
 #include "core/time.hpp"
 #include "store/db.hpp"
+#include "store/migrate.hpp"
 #include "transport/stats/stats.hpp"
+
+namespace riverlink::transport_stats {
+// The transport_stat_* tables (generated from stats/migrations).
+std::vector<store::Migration> migrations();
+}  // namespace riverlink::transport_stats
 
 namespace riverlink::transport::stats {
 

@@ -10,10 +10,6 @@
 using namespace riverlink;
 using namespace riverlink::transport::stats;
 
-namespace riverlink::transport_stats {
-std::vector<store::Migration> migrations();
-}
-
 namespace {
 struct StatsTest : ::testing::Test {
   store::testdb::TestDb t;
