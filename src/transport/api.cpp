@@ -9,11 +9,39 @@ namespace riverlink::transport {
 using http::Request;
 using http::Response;
 
-namespace {
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
+// Search form of a name: ASCII lower case; spaces, hyphens, apostrophes and middle dots removed;
+// pinyin tone marks dropped (ā á ǎ à -> a, ü -> u), so "Nánjīng", "nan jing" and "NANJING"
+// all match "Nanjing". Chinese characters are kept as they are.
+std::string search_key(std::string_view in) {
+  static const std::pair<const char*, char> kTones[] = {
+      {"ā", 'a'}, {"á", 'a'}, {"ǎ", 'a'}, {"à", 'a'}, {"ē", 'e'}, {"é", 'e'}, {"ě", 'e'}, {"è", 'e'},
+      {"ī", 'i'}, {"í", 'i'}, {"ǐ", 'i'}, {"ì", 'i'}, {"ō", 'o'}, {"ó", 'o'}, {"ǒ", 'o'}, {"ò", 'o'},
+      {"ū", 'u'}, {"ú", 'u'}, {"ǔ", 'u'}, {"ù", 'u'}, {"ǖ", 'u'}, {"ǘ", 'u'}, {"ǚ", 'u'}, {"ǜ", 'u'},
+      {"ü", 'u'}, {"Ā", 'a'}, {"Á", 'a'}, {"É", 'e'}, {"Ō", 'o'}, {"Ü", 'u'}};
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size();) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      if (c != ' ' && c != '-' && c != '\'' && c != '_' && c != '\t') out += static_cast<char>(std::tolower(c));
+      ++i;
+      continue;
+    }
+    bool mapped = false;
+    for (const auto& [from, to] : kTones) {
+      std::string_view f(from);
+      if (in.substr(i, f.size()) == f) { out += to; i += f.size(); mapped = true; break; }
+    }
+    if (mapped) continue;
+    if (in.substr(i, 2) == "\xC2\xB7") { i += 2; continue; }  // middle dot
+    out += static_cast<char>(c);
+    ++i;
+  }
+  return out;
 }
+
+namespace {
+std::string lower(std::string s) { return search_key(s); }
 }  // namespace
 
 core::Json TransitService::feeds() const {
@@ -64,6 +92,11 @@ Result<core::Json> TransitService::journeys(const std::string& from, const std::
   q.targets = tt_.resolve(to);
   if (q.origins.empty()) return Error::field("transport.unknown_stop", "from", "no stop or station '" + from + "'");
   if (q.targets.empty()) return Error::field("transport.unknown_stop", "to", "no stop or station '" + to + "'");
+  if (*day < tt_.first_day || *day >= tt_.first_day + tt_.n_days) {
+    return Error::field("transport.outside_service", "at",
+                        "date " + gtfs::format_date(*day) + " is outside the timetable's service dates " + gtfs::format_date(tt_.first_day) +
+                            "-" + gtfs::format_date(tt_.first_day + tt_.n_days - 1));
+  }
   q.day = *day;
   q.departure = *secs;
   q.modes = mask;
@@ -79,6 +112,37 @@ Result<core::Json> TransitService::journeys(const std::string& from, const std::
   return out;
 }
 
+Result<core::Json> TransitService::isochrone(const std::string& from, const std::string& at, const std::string& modes,
+                                             int max_min) const {
+  if (max_min < 1 || max_min > 24 * 60) return Error::field("transport.bad_max_min", "max_min", "max_min must be 1-1440");
+  // Reuse the journey query's validation (time, modes, origin) with the origin as destination.
+  auto probe = journeys(from, from, at, modes, 0);
+  if (!probe.ok()) return probe.error();
+  auto sp = at.find(' ');
+  Query q;
+  q.origins = tt_.resolve(from);
+  q.day = *gtfs::parse_date(at.substr(0, 4) + at.substr(5, 2) + at.substr(8, 2));
+  q.departure = *gtfs::parse_time(at.substr(sp + 1));
+  std::uint32_t mask = kAllModes;
+  std::string bad;
+  if (!modes.empty()) parse_mode_mask(modes, mask, bad);
+  q.modes = mask;
+  Raptor raptor(tt_);
+  auto arr = raptor.arrivals(q);
+  core::Json items = core::Json::array();
+  for (std::uint32_t s = 0; s < arr.size(); ++s) {
+    const auto& st = tt_.stops[s];
+    if (arr[s].time >= kInf || st.location_type != 0 || !(st.lat == st.lat)) continue;
+    const int minutes = (arr[s].time - q.departure + 59) / 60;
+    if (minutes > max_min) continue;
+    items.push_back({{"stop_id", st.id}, {"name", st.name}, {"location_type", st.location_type}, {"lat", st.lat}, {"lon", st.lon},
+                     {"arrival", gtfs::format_time(arr[s].time)}, {"minutes", minutes},
+                     {"transfers", arr[s].trips > 0 ? arr[s].trips - 1 : 0}});
+  }
+  return core::Json{{"from", from}, {"date", gtfs::format_date(q.day)}, {"departure_time", gtfs::format_time(q.departure)},
+                    {"max_minutes", max_min}, {"items", items}};
+}
+
 void register_routes(http::Router& router, const TransitService& service) {
   router.add({.method = "GET", .pattern = "/api/v1/transit/feeds", .summary = "Loaded GTFS feeds and timetable size", .tag = "transport",
               .access = http::Access::public_},
@@ -92,6 +156,19 @@ void register_routes(http::Router& router, const TransitService& service) {
                  try { limit = std::stoi(*l); } catch (...) { return Response::problem(Error::field("transport.bad_limit", "limit", "limit must be an integer")); }
                }
                auto res = service.stops(r.query("q").value_or(""), limit);
+               return res.ok() ? Response::json(200, *res) : Response::problem(res.error());
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/transit/isochrone",
+              .summary = "Travel time from a stop or station to every stop reachable within a limit", .tag = "transport",
+              .access = http::Access::public_,
+              .query = {{"from", "origin stop or station id", true}, {"at", "departure \"YYYY-MM-DD HH:MM:SS\"", true},
+                        {"max_min", "limit in minutes, 1-1440 (default 360)"}, {"modes", "as for journeys"}}},
+             [&service](Request& r) {
+               int max_min = 360;
+               if (auto v = r.query("max_min")) {
+                 try { max_min = std::stoi(*v); } catch (...) { return Response::problem(Error::field("transport.bad_max_min", "max_min", "max_min must be an integer")); }
+               }
+               auto res = service.isochrone(r.query("from").value_or(""), r.query("at").value_or(""), r.query("modes").value_or(""), max_min);
                return res.ok() ? Response::json(200, *res) : Response::problem(res.error());
              });
   router.add({.method = "GET", .pattern = "/api/v1/transit/journeys",

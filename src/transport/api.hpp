@@ -19,11 +19,16 @@ class TransitService {
   // at: "YYYY-MM-DD HH:MM:SS" (hours may exceed 23); modes: as for the CLI; range_min 0: earliest.
   Result<core::Json> journeys(const std::string& from, const std::string& to, const std::string& at,
                               const std::string& modes, int range_min) const;
+  // Travel time from `from` to every stop reachable within max_min minutes.
+  Result<core::Json> isochrone(const std::string& from, const std::string& at, const std::string& modes, int max_min) const;
 
  private:
   Timetable tt_;
 };
 
 void register_routes(http::Router& router, const TransitService& service);
+
+// The form of a name or query used by stop search (case, spaces and pinyin tone marks ignored).
+std::string search_key(std::string_view text);
 
 }  // namespace riverlink::transport

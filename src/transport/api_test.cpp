@@ -63,4 +63,34 @@ TEST(TransitApi, BadInputNamesTheField) {
   auto mode = api.get("/api/v1/transit/journeys?from=SQBUS&to=SHHQ&at=2026-03-02%2006:00:00&modes=rocket");
   EXPECT_EQ(mode.status, 422);
   EXPECT_EQ(api.get("/api/v1/transit/stops?limit=0").status, 422);
+  auto outside = api.get("/api/v1/transit/journeys?from=SQBUS&to=SHHQ&at=2027-03-02%2006:00:00");
+  EXPECT_EQ(outside.status, 422);
+  EXPECT_NE(outside.body.find("outside_service"), std::string::npos);
+  EXPECT_EQ(api.get("/api/v1/transit/isochrone?from=SHHQ&at=2026-03-02%2008:00:00&max_min=0").status, 422);
+  EXPECT_EQ(api.get("/api/v1/transit/isochrone?from=NOPE&at=2026-03-02%2008:00:00").status, 422);
+}
+
+TEST(TransitApi, StopSearchIgnoresCaseSpacesAndToneMarks) {
+  Api api;
+  auto n = [&](const std::string& q) { return core::Json::parse(api.get("/api/v1/transit/stops?limit=50&q=" + q).body)["items"].size(); };
+  EXPECT_EQ(n("nanjing"), 3u);
+  EXPECT_EQ(n("NAN%20JING"), 3u);
+  EXPECT_EQ(n("N%C3%A1nj%C4%ABng"), 3u);          // Nánjīng
+  EXPECT_EQ(n("%E5%8D%97%E4%BA%AC"), 3u);          // 南京
+  EXPECT_EQ(n("%E7%93%9C%E6%B4%B2"), 1u);          // 瓜洲
+  EXPECT_EQ(search_key("Guāzhōu Ferry"), "guazhouferry");
+}
+
+TEST(TransitApi, IsochroneFromShanghai) {
+  Api api;
+  auto r = api.get("/api/v1/transit/isochrone?from=SHHQ&at=2026-03-02%2008:00:00&max_min=180");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto items = core::Json::parse(r.body)["items"];
+  std::map<std::string, int> minutes;
+  for (const auto& x : items) minutes[x["stop_id"]] = x["minutes"];
+  EXPECT_EQ(minutes.at("SHHQ"), 0);
+  EXPECT_EQ(minutes.at("SZ"), 25);    // first HSR at 08:00, 25 min
+  EXPECT_TRUE(minutes.count("HZD"));  // Hangzhou East within 3 h
+  EXPECT_FALSE(minutes.count("TXN") && minutes.at("TXN") > 180);
+  for (const auto& [id, m] : minutes) EXPECT_LE(m, 180) << id;
 }

@@ -36,6 +36,17 @@ TEST(YrdDemo, FeedIsCleanAndPlansMultimodalJourneys) {
   auto k = raptor.earliest(Query{tt->resolve("SZ"), tt->resolve("YZGZ"), day, 8 * 3600});
   ASSERT_TRUE(k);
   EXPECT_EQ(mode_name(tt->routes[k->legs.back().route].mode), std::string("ferry"));
+  // High-speed rail to Zhenjiang, walk to the Xijin ferry pier, ferry to Guazhou: the legs carry
+  // the real coordinates the map draws.
+  auto h = raptor.earliest(Query{tt->resolve("SHHQ"), tt->resolve("YZGZ"), day, 8 * 3600});
+  ASSERT_TRUE(h);
+  auto hj = journey_json(*tt, *h);
+  ASSERT_EQ(hj["legs"].size(), 3u) << hj.dump();
+  EXPECT_EQ(hj["legs"][0]["mode"], "hsr");
+  EXPECT_EQ(hj["legs"][1]["mode"], "walk");
+  EXPECT_EQ(hj["legs"][2]["mode"], "ferry");
+  EXPECT_NEAR(hj["legs"][2]["to"]["lat"].get<double>(), 32.253, 1e-3);
+  EXPECT_NEAR(hj["legs"][0]["stops"][0]["lon"].get<double>(), 121.3203, 1e-3);
   // Flight with the airport check-in buffer as its minimum transfer time.
   EXPECT_EQ(tt->mtt[tt->stop_index.at("SHA")], 2700);
 }

@@ -160,6 +160,22 @@ void Raptor::run(const Query& q) {
   rounds_ = k - 1;
 }
 
+std::vector<Raptor::StopArrival> Raptor::arrivals(const Query& q) {
+  Query all = q;
+  all.targets.clear();
+  run(all);
+  std::vector<StopArrival> out(tt_.stops.size());
+  for (std::uint32_t s = 0; s < out.size(); ++s) {
+    const std::int32_t best = std::min(best_trip_[s], best_foot_[s]);
+    if (best >= kInf) continue;
+    out[s].time = best;
+    for (int k = 0; k <= rounds_; ++k) {
+      if (std::min(tl_[k][s].time, fl_[k][s].time) == best) { out[s].trips = k; break; }
+    }
+  }
+  return out;
+}
+
 Journey Raptor::extract(const Query& q, int round) const {
   Journey j;
   std::uint32_t s = round_target_[round];
@@ -284,12 +300,24 @@ std::vector<Journey> Raptor::range(const Query& q, std::int32_t window_end) {
   return out;
 }
 
+namespace {
+// A stop as {stop_id, name, lat, lon} (coordinates only when known).
+core::Json stop_ref(const Timetable& tt, std::uint32_t s) {
+  core::Json x = {{"stop_id", tt.stops[s].id}, {"name", tt.stops[s].name}};
+  if (tt.stops[s].lat == tt.stops[s].lat && tt.stops[s].lon == tt.stops[s].lon) {
+    x["lat"] = tt.stops[s].lat;
+    x["lon"] = tt.stops[s].lon;
+  }
+  return x;
+}
+}  // namespace
+
 core::Json journey_json(const Timetable& tt, const Journey& j) {
   core::Json legs = core::Json::array();
   for (const auto& l : j.legs) {
     core::Json x = {{"mode", l.walk ? "walk" : mode_name(tt.routes[l.route].mode)},
-                    {"from", {{"stop_id", tt.stops[l.from].id}, {"name", tt.stops[l.from].name}}},
-                    {"to", {{"stop_id", tt.stops[l.to].id}, {"name", tt.stops[l.to].name}}},
+                    {"from", stop_ref(tt, l.from)},
+                    {"to", stop_ref(tt, l.to)},
                     {"departure", gtfs::format_time(l.dep)},
                     {"arrival", gtfs::format_time(l.arr)}};
     if (!l.walk) {
@@ -305,9 +333,10 @@ core::Json journey_json(const Timetable& tt, const Journey& j) {
       for (auto p = l.board_pos; p <= l.alight_pos; ++p) {
         auto s = tt.route_stops[r.stop_begin + p];
         auto idx = r.time_begin + static_cast<std::size_t>(p) * r.n_trips + t;
-        stops.push_back({{"stop_id", tt.stops[s].id},
-                         {"arrival", gtfs::format_time(tt.arr[idx] + l.day_offset * 86400)},
-                         {"departure", gtfs::format_time(tt.dep[idx] + l.day_offset * 86400)}});
+        core::Json st = stop_ref(tt, s);
+        st["arrival"] = gtfs::format_time(tt.arr[idx] + l.day_offset * 86400);
+        st["departure"] = gtfs::format_time(tt.dep[idx] + l.day_offset * 86400);
+        stops.push_back(st);
       }
       x["stops"] = stops;
     } else {

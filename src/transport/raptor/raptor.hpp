@@ -55,6 +55,13 @@ class Raptor {
   // Pareto set over departures in [q.departure, window_end]: no other journey leaves later,
   // arrives earlier and uses fewer trips. Sorted by departure.
   std::vector<Journey> range(const Query& q, std::int32_t window_end);
+  // Earliest arrival at every stop (targets ignored), with the fewest trips reaching it;
+  // time kInf when unreachable within the horizon. For travel-time maps.
+  struct StopArrival {
+    std::int32_t time = kInf;
+    int trips = 0;
+  };
+  std::vector<StopArrival> arrivals(const Query& q);
   // Stats of the last search.
   int rounds() const { return rounds_; }
 
