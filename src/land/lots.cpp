@@ -482,8 +482,11 @@ struct Lots::Impl {
       item.high = s.lot.high_fen();
       item.winner = s.lot.outcome().winner;
       item.price = s.lot.outcome().price_fen;
-      if (item.events.empty() && key.empty()) {
-        // Nothing to store (a tick that changed nothing).
+      if (item.events.empty() && (key.empty() || r != a::Result::ok)) {
+        // Nothing to store: a tick that changed nothing, or a refused input (like a refused
+        // command, a refusal leaves no trace; a retry with the same key is evaluated afresh).
+        std::lock_guard ik_lk(idem_mu);
+        if (!key.empty()) inflight.erase(ik);
         return InputReply{item.result, false};
       }
       std::lock_guard qlk(q_mu);
@@ -931,16 +934,37 @@ Result<Json> Lots::bids(const std::string& lot_id, int64_t after_seq, int limit)
 Result<Json> Lots::standing(const std::string& lot_id, const std::string& bidder) {
   auto st = impl_->load(lot_id);
   if (!st.ok()) return st.error();
+  // The bidder's deposit sub-account: available = posted credits − posted and pending debits.
+  Json wallet = nullptr;
+  {
+    ledger::Id128 ids[] = {ledger_id("wallet", bidder)};
+    auto acc = impl_->ledger.lookup_accounts(ids);
+    if (acc.ok() && !acc->empty()) {
+      const auto& b = acc->front().balances;
+      wallet = {{"account_id", ids[0].str()},
+                {"available_fen", static_cast<int64_t>(b.credits_posted) - static_cast<int64_t>(b.debits_posted) -
+                                      static_cast<int64_t>(b.debits_pending)},
+                {"held_fen", static_cast<int64_t>(b.debits_pending)}};
+    }
+  }
+  std::string deposit_status;
+  {
+    auto row = store::transact(impl_->db, store::TxKind::read, [&](store::Tx& tx) -> Result<std::optional<store::Row>> {
+      return tx.query_one("SELECT status FROM land_lot_bidders WHERE lot_id = ? AND bidder = ?", {lot_id, bidder});
+    });
+    if (row.ok() && *row) deposit_status = (*row)->str(0);
+  }
   std::lock_guard lk((*st)->mu);
   const auto& lot = (*st)->lot;
   const a::Bidder* b = lot.find_bidder(bidder);
-  if (b == nullptr) return Json{{"registered", false}, {"deposit_fen", (*st)->deposit_fen}};
+  if (b == nullptr) return Json{{"registered", false}, {"deposit_fen", (*st)->deposit_fen}, {"wallet", wallet}};
   const bool sealed = lot.params().method == a::Method::tender && !lot.decided();
   return Json{{"registered", true}, {"paddle", b->registered_seq}, {"deposit_held", b->deposit_held},
-              {"deposit_fen", (*st)->deposit_fen}, {"opted_in", b->opted_in},
-              {"last_bid_fen", b->last_bid_fen},
+              {"deposit_fen", (*st)->deposit_fen}, {"deposit_status", deposit_status},
+              {"opted_in", b->opted_in}, {"last_bid_fen", b->last_bid_fen},
               {"leading", !sealed && lot.high_bidder() == bidder},
-              {"won", lot.phase() == a::Phase::sold && lot.outcome().winner == bidder}};
+              {"won", lot.phase() == a::Phase::sold && lot.outcome().winner == bidder},
+              {"wallet", wallet}};
 }
 
 Result<Json> Lots::verify_replay(const std::string& lot_id) {

@@ -55,6 +55,8 @@ inline constexpr uint16_t price = 4112;
 inline constexpr uint16_t forfeit = 4113;
 inline constexpr uint16_t fund = 4114;
 inline constexpr uint16_t proceeds = 4115;
+inline constexpr uint16_t member = 4105;   // a member's payout account
+inline constexpr uint16_t payout = 4116;
 }  // namespace codes
 ledger::Id128 ledger_id(std::string_view purpose, std::string_view ref);
 

@@ -240,6 +240,38 @@ struct Service::Impl {
             {c.id, c.version, now(), actor, command, from, c.state, core::canonical(payload)});
   }
 
+  // The distribution of a case's net proceeds (spec §10): retention, then members by shares
+  // (floor; the remainder of at most one fen per member stays retained).
+  static Result<Json> distribution_plan(store::Tx& tx, const CaseRow& c, const std::string& collective,
+                                        const Json& body) {
+    auto col = tx.query_one("SELECT retention_bp, payout_mode, kind FROM land_collectives WHERE id = ?", {collective});
+    if (!col) return conflict("land.unknown_collective", "no collective " + collective);
+    const int64_t costs = body.value("costs_fen", int64_t{0});
+    const int64_t net = c.doc["fund"].value("net_to_collective_fen", int64_t{0}) - costs;
+    if (costs < 0 || net < 0) return field("land.invalid_costs", "costs_fen", "must be 0..net proceeds");
+    const int64_t retention_bp = c.doc["scheme"]["distribution_plan"].value("retention_bp", col->i64(0));
+    if (retention_bp < col->i64(0) || retention_bp > 10000) {
+      return field("land.invalid_retention", "distribution_plan.retention_bp",
+                   "must be at least the collective's floor " + std::to_string(col->i64(0)));
+    }
+    const int64_t retained = core::Fen(net).ratio_floor(static_cast<uint32_t>(retention_bp))->raw();
+    const int64_t pool = net - retained;
+    auto members = tx.query("SELECT id, name, shares FROM land_members WHERE collective_id = ? ORDER BY id", {collective});
+    int64_t total_shares = 0;
+    for (const auto& m : members) total_shares += m.i64(2);
+    if (total_shares <= 0) return conflict("land.no_shares", "the collective's members hold no shares");
+    int64_t paid_out = 0;
+    Json lines = Json::array();
+    for (const auto& m : members) {
+      const int64_t amount = core::Fen(pool).muldiv_floor(m.i64(2), total_shares)->raw();
+      paid_out += amount;
+      lines.push_back({{"member_id", m.str(0)}, {"name", m.str(1)}, {"shares", m.i64(2)}, {"amount_fen", amount}});
+    }
+    return Json{{"net_fen", net}, {"costs_fen", costs}, {"retention_bp", retention_bp},
+                {"retained_fen", retained + (pool - paid_out)}, {"distributed_fen", paid_out},
+                {"mode", col->str(1)}, {"members", static_cast<int64_t>(members.size())}, {"lines", lines}};
+  }
+
   Status require_case_role(const auth::Principal& p, const CaseRow& c,
                            std::initializer_list<Role> roles) {
     RL_TRY(auth::require_role(p, roles));
@@ -581,6 +613,50 @@ Result<Json> Service::transition(const auth::Principal& p, const audit::CommandC
     extra["net_to_collective_fen"] = price - f - taxes;
   }
 
+  if (command == "distribute" && pre->state == "fund_settled") {
+    RL_TRY(I.require_case_role(p, *pre, {Role::collective_agent, Role::officer, Role::platform_admin}));
+    auto plan = store::transact(I.db, store::TxKind::read, [&](store::Tx& tx) -> Result<Json> {
+      auto parcel = Impl::load_parcel_doc(tx, pre->parcel_id);
+      if (!parcel.ok()) return parcel.error();
+      return Impl::distribution_plan(tx, *pre, (*parcel)["collective_id"], body);
+    });
+    if (!plan.ok()) return plan.error();
+    if ((*plan)["mode"] == "cash") {
+      // Cash payouts move on the ledger: collective account -> each member's payout account.
+      auto parcel = store::transact(I.db, store::TxKind::read, [&](store::Tx& tx) { return Impl::load_parcel_doc(tx, pre->parcel_id); });
+      if (!parcel.ok()) return parcel.error();
+      const std::string collective = (*parcel)["collective_id"];
+      std::vector<ledger::Account> accts;
+      std::vector<ledger::Transfer> ts;
+      for (const auto& l : (*plan)["lines"]) {
+        const std::string ref = collective + ":" + l["member_id"].get<std::string>();
+        ledger::Account a;
+        a.id = ledger_id("member", ref);
+        a.code = codes::member;
+        a.owner = "member:" + ref;
+        a.division_code = pre->division;
+        accts.push_back(a);
+        if (l["amount_fen"].get<int64_t>() <= 0) continue;
+        ledger::Transfer t;
+        t.id = ledger_id("payout", case_id + ":" + l["member_id"].get<std::string>());
+        t.debit_account_id = ledger_id("collective", collective);
+        t.credit_account_id = a.id;
+        t.amount = l["amount_fen"].get<int64_t>();
+        t.code = codes::payout;
+        ts.push_back(t);
+      }
+      RL_TRY(I.ensure_accounts(accts, p.actor()));
+      RL_TRY(I.ledger_transfers(ts, p.actor()));
+    }
+  }
+  if (command == "refuse_to_sign" && pre->state == "sold" && pre->lot_id) {
+    RL_TRY(I.require_case_role(p, *pre, {Role::officer, Role::platform_admin}));
+    auto f = I.lots.forfeit(p, {ctx.actor, ctx.idempotency_key + ":forfeit"}, *pre->lot_id,
+                            body.value("reason", "refused to sign the contract"));
+    if (!f.ok() && f.error().code != "land.already_forfeited") return f.error();
+    extra["forfeit"] = f.ok() ? *f : Json{{"already", true}};
+  }
+
   Json payload = {{"case_id", case_id}, {"command", command}, {"body", body}};
   auto out = I.runner.run(ctx, "land", "case." + command, payload, [&](store::Tx& tx) -> Result<Json> {
     auto cr = Impl::load_case(tx, case_id);
@@ -716,6 +792,13 @@ Result<Json> Service::transition(const auth::Principal& p, const audit::CommandC
                                 {*c.lot_id, o.value("winner", "")});
         c.doc["paid_fen"] = dep ? dep->i64(0) : 0;  // the deposit is applied to the price
       }
+      const Date today = shanghai_date(core::to_unix_ms(I.clock.now()));
+      c.doc["result"]["date"] = format_date(today);
+      c.doc["deadlines"]["deposit_refund_by"] =
+          format_date(I.calendar.add_working_days(today, I.cfg.deposit_refund_working_days));
+      if (o.value("sold", false)) {
+        c.doc["deadlines"]["sign_by"] = format_date(I.calendar.add_working_days(today, I.cfg.sign_within_working_days));
+      }
     } else if (command == "sign_contract") {
       RL_TRY(I.require_case_role(p, c, {Role::officer, Role::collective_agent, Role::platform_admin}));
       if (from != "sold") return wrong();
@@ -751,6 +834,14 @@ Result<Json> Service::transition(const auth::Principal& p, const audit::CommandC
       }
       c.doc["contract"] = ct;
       c.doc["contract"]["signed_at"] = I.now();
+      {
+        const Date today = shanghai_date(core::to_unix_ms(I.clock.now()));
+        const int64_t price = c.doc["result"].value("price_fen", int64_t{0});
+        c.doc["payment_schedule"] = Json::array(
+            {{{"due", format_date(today + std::chrono::days{I.cfg.down_payment_days})},
+              {"cumulative_fen", core::Fen(price).ratio_floor(I.cfg.down_payment_bp)->raw()}},
+             {{"due", format_date(today + std::chrono::days{I.cfg.balance_days})}, {"cumulative_fen", price}}});
+      }
       c.state = "contract_signed";
     } else if (command == "record_payment") {
       if (!one_of(from, {"contract_signed", "paying"})) return wrong();
@@ -760,6 +851,9 @@ Result<Json> Service::transition(const auth::Principal& p, const audit::CommandC
                                    {"paid_date", body.value("paid_date", "")},
                                    {"transfer_id", extra["transfer_id"]}});
       c.state = paid >= c.doc["result"]["price_fen"].get<int64_t>() ? "paid" : "paying";
+      if (c.doc.contains("payment_overdue") && paid >= c.doc["payment_overdue"].value("cumulative_fen", int64_t{0})) {
+        c.doc.erase("payment_overdue");
+      }
     } else if (command == "settle_fund") {
       if (from != "paid") return wrong();
       c.doc["fund"] = extra;
@@ -768,37 +862,16 @@ Result<Json> Service::transition(const auth::Principal& p, const audit::CommandC
       RL_TRY(I.require_case_role(p, c, {Role::collective_agent, Role::officer, Role::platform_admin}));
       if (from != "fund_settled") return wrong();
       const std::string collective = (*parcel)["collective_id"];
-      auto col = tx.query_one("SELECT retention_bp, payout_mode, kind FROM land_collectives WHERE id = ?", {collective});
-      if (!col) return conflict("land.unknown_collective", "no collective " + collective);
-      const int64_t costs = body.value("costs_fen", int64_t{0});
-      const int64_t net = c.doc["fund"].value("net_to_collective_fen", int64_t{0}) - costs;
-      if (costs < 0 || net < 0) return field("land.invalid_costs", "costs_fen", "must be 0..net proceeds");
-      const int64_t retention_bp = c.doc["scheme"]["distribution_plan"].value("retention_bp", col->i64(0));
-      if (retention_bp < col->i64(0) || retention_bp > 10000) {
-        return field("land.invalid_retention", "distribution_plan.retention_bp",
-                     "must be at least the collective's floor " + std::to_string(col->i64(0)));
-      }
-      const int64_t retained = core::Fen(net).ratio_floor(static_cast<uint32_t>(retention_bp))->raw();
-      const int64_t pool = net - retained;
-      auto members = tx.query("SELECT id, name, shares FROM land_members WHERE collective_id = ? ORDER BY id", {collective});
-      int64_t total_shares = 0;
-      for (const auto& m : members) total_shares += m.i64(2);
-      if (total_shares <= 0) return conflict("land.no_shares", "the collective's members hold no shares");
-      const std::string mode = col->str(1);
-      int64_t paid_out = 0;
-      Json lines = Json::array();
-      for (const auto& m : members) {
-        const int64_t amount = core::Fen(pool).muldiv_floor(m.i64(2), total_shares)->raw();
-        paid_out += amount;
+      auto plan = Impl::distribution_plan(tx, c, collective, body);
+      if (!plan.ok()) return plan.error();
+      for (const auto& l : (*plan)["lines"]) {
         tx.exec("INSERT INTO land_statements (case_id, member_id, collective_id, shares, amount_fen, mode, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                {case_id, m.str(0), collective, m.i64(2), amount, mode, I.now()});
-        lines.push_back({{"member_id", m.str(0)}, {"name", m.str(1)}, {"shares", m.i64(2)}, {"amount_fen", amount}});
+                {case_id, l["member_id"].get<std::string>(), collective, l["shares"].get<int64_t>(),
+                 l["amount_fen"].get<int64_t>(), (*plan)["mode"].get<std::string>(), I.now()});
       }
-      // Floor rounding leaves a remainder of at most one fen per member: it stays retained.
-      c.doc["distribution"] = {{"net_fen", net}, {"costs_fen", costs}, {"retention_bp", retention_bp},
-                               {"retained_fen", retained + (pool - paid_out)},
-                               {"distributed_fen", paid_out}, {"mode", mode},
-                               {"members", static_cast<int64_t>(members.size())}};
+      Json dist = *plan;
+      dist.erase("lines");
+      c.doc["distribution"] = dist;
       c.state = "distributed";
     } else if (command == "register") {
       RL_TRY(I.require_case_role(p, c, {Role::officer, Role::platform_admin}));
@@ -818,6 +891,23 @@ Result<Json> Service::transition(const auth::Principal& p, const audit::CommandC
                I.now()});
       c.doc["registration"] = {{"certificate_no", cert}, {"date", format_date(*date)}, {"right_id", right_id}};
       c.state = "registered";
+    } else if (command == "refuse_to_sign") {
+      RL_TRY(I.require_case_role(p, c, {Role::officer, Role::platform_admin}));
+      if (from != "sold") return wrong();
+      c.doc["refusal"] = {{"reason", body.value("reason", "refused to sign the contract")},
+                          {"date", format_date(shanghai_date(core::to_unix_ms(I.clock.now())))},
+                          {"bidder", c.doc["result"].value("winner", "")},
+                          {"forfeited_fen", extra.contains("forfeit") ? extra["forfeit"].value("forfeited_fen", int64_t{0}) : 0},
+                          {"blacklisted", true}};
+      c.state = "not_sold";
+    } else if (command == "mark_overdue") {
+      RL_TRY(I.require_case_role(p, c, {Role::officer, Role::platform_admin}));
+      if (!one_of(from, {"contract_signed", "paying"})) return wrong();
+      auto due = get<std::string>(body, "due");
+      if (!due) return field("land.invalid_overdue", "due", "is required");
+      c.doc["payment_overdue"] = {{"due", *due}, {"cumulative_fen", body.value("cumulative_fen", int64_t{0})},
+                                  {"paid_fen", c.doc.value("paid_fen", int64_t{0})},
+                                  {"noted", format_date(shanghai_date(core::to_unix_ms(I.clock.now())))}};
     } else if (command == "suspend") {
       RL_TRY(I.require_case_role(p, c, {Role::officer, Role::platform_admin}));
       const auto& pre_sold = pre_sold_states();
@@ -1121,6 +1211,79 @@ Result<Json> Service::right_action(const auth::Principal& p, const audit::Comman
   });
   if (!out.ok()) return out.error();
   return out->result;
+}
+
+// ------------------------------------------------------------------ deadlines (the ticker)
+
+Result<Json> Service::enforce_deadlines() {
+  auto& I = *impl_;
+  const auth::Principal sys = auth::system_principal("land-ticker");
+  const Date today = shanghai_date(core::to_unix_ms(I.clock.now()));
+  Json report = {{"date", format_date(today)}, {"lots_changed", 0}, {"deposits_settled", Json::array()},
+                 {"reviews_cleared", Json::array()}, {"refusals", Json::array()}, {"overdue", Json::array()},
+                 {"errors", Json::array()}};
+  auto note_error = [&](const std::string& what, const Error& e) {
+    report["errors"].push_back({{"what", what}, {"code", e.code}, {"message", e.message}});
+  };
+  // 1. Lots: listing deadlines, opt-in windows, countdowns, quote windows.
+  auto changed = I.lots.tick_all();
+  if (changed.ok()) report["lots_changed"] = *changed;
+  else note_error("tick", changed.error());
+
+  // 2. Deposits of decided lots: released for losers, applied for the winner. Done at the
+  //    first run after the decision, so always within the refund policy's days.
+  auto unsettled = store::transact(I.db, store::TxKind::read, [&](store::Tx& tx) -> Result<store::Rows> {
+    return tx.query("SELECT id FROM land_lots WHERE settled = 0 AND phase IN ('sold', 'not_sold') ORDER BY id LIMIT 1000");
+  });
+  if (!unsettled.ok()) return unsettled.error();
+  for (const auto& r : *unsettled) {
+    const std::string lot = r.str(0);
+    auto s = I.lots.settle(sys, {sys.actor(), "land.ticker:settle:" + lot}, lot);
+    if (s.ok()) report["deposits_settled"].push_back(lot);
+    else note_error("settle " + lot, s.error());
+  }
+
+  // 3. Cases with passed deadlines.
+  auto rows = store::transact(I.db, store::TxKind::read, [&](store::Tx& tx) -> Result<store::Rows> {
+    return tx.query("SELECT id, state, doc, version FROM land_cases WHERE state IN ('scheme_filed', 'sold', 'contract_signed', 'paying') ORDER BY id LIMIT 1000");
+  });
+  if (!rows.ok()) return rows.error();
+  for (const auto& r : *rows) {
+    const std::string id = r.str(0), state = r.str(1);
+    auto doc = core::parse_json(r.str(2));
+    if (!doc.ok()) continue;
+    const std::string key = "land.ticker:" + id + ":" + std::to_string(r.i64(3));
+    audit::CommandContext ctx{sys.actor(), key};
+    if (state == "scheme_filed") {
+      auto deadline = parse_date((*doc)["filing"].value("review_deadline", ""));
+      if (!deadline || today <= *deadline) continue;
+      auto t = transition(sys, ctx, id, "review",
+                          {{"decision", "cleared"}, {"date", format_date(today)},
+                           {"note", "no changes requested within the review window (Impl. Regs Art. 40)"}});
+      if (t.ok()) report["reviews_cleared"].push_back(id);
+      else note_error("review " + id, t.error());
+    } else if (state == "sold") {
+      auto sign_by = parse_date((*doc)["deadlines"].value("sign_by", ""));
+      if (!sign_by || today <= *sign_by) continue;
+      auto t = transition(sys, ctx, id, "refuse_to_sign",
+                          {{"reason", "the contract was not signed by " + format_date(*sign_by)}});
+      if (t.ok()) report["refusals"].push_back(id);
+      else note_error("refuse_to_sign " + id, t.error());
+    } else {
+      const int64_t paid = doc->value("paid_fen", int64_t{0});
+      if (!(*doc).contains("payment_schedule") || (*doc).contains("payment_overdue")) continue;
+      for (const auto& inst : (*doc)["payment_schedule"]) {
+        auto due = parse_date(inst.value("due", ""));
+        const int64_t need = inst.value("cumulative_fen", int64_t{0});
+        if (!due || today <= *due || paid >= need) continue;
+        auto t = transition(sys, ctx, id, "mark_overdue", {{"due", format_date(*due)}, {"cumulative_fen", need}});
+        if (t.ok()) report["overdue"].push_back(id);
+        else note_error("mark_overdue " + id, t.error());
+        break;
+      }
+    }
+  }
+  return report;
 }
 
 }  // namespace riverlink::land

@@ -47,6 +47,13 @@ struct Config {
   int announce_lead_days = 20;        // Order 39 Art. 8 [secondary]: calendar days
   uint32_t vote_threshold_num = 2;    // LAL Art. 63 ¶2 [verified]: ≥ 2/3
   uint32_t vote_threshold_den = 3;
+  // Deadlines the ticker enforces (see enforce_deadlines). Defaults from 国土资发〔2010〕34号
+  // [unverified] and Taicang Art. 30 [verified]: configurable data, not law.
+  int sign_within_working_days = 10;     // contract signed within N working days of the deal
+  int deposit_refund_working_days = 5;   // losers' deposits released within N working days
+  uint32_t down_payment_bp = 5000;       // share of the price due first ...
+  int down_payment_days = 30;            // ... within N days of signing
+  int balance_days = 365;                // the balance within N days of signing
 };
 
 class Service {
@@ -100,6 +107,14 @@ class Service {
   Result<core::Json> right_action(const auth::Principal& p, const audit::CommandContext& ctx,
                                   const std::string& right_id, const core::Json& body);
   Result<core::Json> rights(const std::string& case_id);
+
+  // Deadlines that pass without a request (the ticker's work, clock-driven, no HTTP):
+  // lots whose listing/countdown deadline passed are ticked; decided lots' deposits are
+  // released (losers) or applied (winner); a scheme left unreviewed past its review window is
+  // cleared (Impl. Regs Art. 40); a winner past the signing deadline forfeits the deposit and
+  // is blacklisted (the case goes back to not_sold); a missed payment instalment is marked
+  // overdue. Idempotent: safe to run at any time, from several processes.
+  Result<core::Json> enforce_deadlines();
 
  private:
   struct Impl;
