@@ -13,9 +13,12 @@
 #include "audit/api.hpp"
 #include "audit/audit.hpp"
 #include "http/server.hpp"
+#include "land/cli.hpp"
+#include "land/ticker.hpp"
 #include "ledger/cli.hpp"
 #include "transport/cli.hpp"
 #include "eco/cli/commands.hpp"
+#include "vouchers/cli.hpp"
 
 using namespace riverlink;
 
@@ -58,6 +61,12 @@ int cmd_serve(const std::string& db_url, const std::string& listen, const std::s
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // worker threads inherit the mask
   server.start();
+  // Land deadlines pass without requests: listings close, countdowns end, deposits are released.
+  land::Ticker land_ticker(application.land(), std::chrono::milliseconds(500), [](const Result<core::Json>& r) {
+    if (!r.ok()) spdlog::warn("land ticker: {}", r.error().message);
+    else if (!r.value()["errors"].empty()) spdlog::warn("land ticker: {}", r.value()["errors"].dump());
+  });
+  land_ticker.start();
   std::printf("riverlink %s serving on http://%s:%u/ (database %s)\n", app::kVersion, so.address.c_str(),
               server.port(), application.db().describe().c_str());
   std::printf("demo logins (password %s): ", app::kDemoPassword);
@@ -148,9 +157,11 @@ int main(int argc, char** argv) {
 
   cli.add_subcommand("version", "print the version");
   ledger::add_commands(cli);
+  land::cli::add_commands(cli);
   int transit_rc = -1;  // set by a `transit ...` command
   transport::add_commands(cli, transit_rc);
   auto eco_run = eco::cli::add_commands(cli);
+  vouchers::add_commands(cli);
 
   // Global options such as --db may also follow the subcommand: `riverlink serve --db ...`.
   std::function<void(CLI::App*)> fall = [&](CLI::App* a) {
@@ -178,7 +189,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*seed) {
-      app::App application({.db_url = db_url, .password_cost = app::password_cost_from_env()});
+      app::App application({.db_url = db_url, .password_cost = app::password_cost_from_env(), .eco_demo_size = "auto"});
       auto r = app::seed_demo(application);
       if (!r.ok()) {
         std::fprintf(stderr, "demo seed: %s\n", r.error().message.c_str());
