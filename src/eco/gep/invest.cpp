@@ -373,6 +373,13 @@ Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const Engin
   auto zones = raster::rasterize_zones(a.watersheds, "ws_id", g, (fs::path(ws) / "intermediate" / ("watershed_zones" + a.suffix + ".tif")).string());
   if (!zones.ok()) return zones.error();
   srcs.push_back({"watersheds_path", zones->raster_path, raster::Resample::nearest});
+  std::map<std::string, double> stage;
+  auto t_stage = t0;
+  auto lap = [&](const char* name) {
+    stage[name] = seconds_since(t_stage);
+    t_stage = std::chrono::steady_clock::now();
+  };
+  lap("zones");
 
   std::string sfx = a.suffix.empty() ? "" : "_" + a.suffix;
   auto out = [&](const std::string& rel) { return (fs::path(ws) / rel).string(); };
@@ -398,11 +405,21 @@ Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const Engin
   for (auto& z : acc) z.init(NM, nz);
   std::vector<std::int64_t> valid_p(std::size_t(threads), 0), valid_lulc(std::size_t(threads), 0);
   const float z = float(a.seasonality);
+  // Per-thread tile buffers, reused from tile to tile (fresh allocations of this size are mmap'd
+  // and page-faulted on every tile).
+  struct Buf {
+    std::vector<std::int32_t> lu, zone;
+    std::vector<float> p, eto, dep, pawc, wy, fr, aet, pet;
+  };
+  std::vector<Buf> bufs(static_cast<std::size_t>(threads));
   auto st = raster::for_each_tile(g, opt, 4 * 12, [&](int t, const Window& w) -> Status {
     auto& rs = readers[std::size_t(t)];
     std::size_t n = std::size_t(w.size());
-    std::vector<std::int32_t> lu(n), zone(n);
-    std::vector<float> p(n), eto(n), dep(n), pawc(n), wy(n), fr(n), aet(n), pet(n);
+    auto& b = bufs[std::size_t(t)];
+    for (auto* v : {&b.lu, &b.zone}) v->resize(n);
+    for (auto* v : {&b.p, &b.eto, &b.dep, &b.pawc, &b.wy, &b.fr, &b.aet, &b.pet}) v->resize(n);
+    auto &lu = b.lu, &zone = b.zone;
+    auto &p = b.p, &eto = b.eto, &dep = b.dep, &pawc = b.pawc, &wy = b.wy, &fr = b.fr, &aet = b.aet, &pet = b.pet;
     RL_TRY(rs[0].read(w.x0, w.y0, w.w, w.h, lu.data()));
     RL_TRY(rs[1].read(w.x0, w.y0, w.w, w.h, p.data()));
     RL_TRY(rs[2].read(w.x0, w.y0, w.w, w.h, eto.data()));
@@ -461,7 +478,9 @@ Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const Engin
     for (auto& n : names) fs::remove(out(n), ec);
     return st.error();
   }
+  lap("tiles");
   for (auto& w : writers) RL_TRY(w.close());
+  lap("close");
   std::int64_t vp = 0, vl = 0;
   for (auto v : valid_p) vp += v;
   for (auto v : valid_lulc) vl += v;
@@ -490,6 +509,7 @@ Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const Engin
   RL_TRY(write_ws_csv(out(csv), res.watersheds, {"precip_mn", "PET_mn", "AET_mn", "wyield_mn", "wyield_vol"}, true));
   res.files = names;
   res.files.push_back(csv);
+  res.seconds = stage;
   res.seconds["total"] = seconds_since(t0);
   res.totals["pixels"] = double(g.pixels());
   return res;
@@ -527,6 +547,13 @@ Result<ModelResult> run_carbon(const CarbonArgs& a, const std::string& ws, const
     zones = std::move(*z);
     srcs.push_back({"watersheds_path", zones->raster_path, raster::Resample::nearest});
   }
+  std::map<std::string, double> stage;
+  auto t_stage = t0;
+  auto lap = [&](const char* name) {
+    stage[name] = seconds_since(t_stage);
+    t_stage = std::chrono::steady_clock::now();
+  };
+  lap("zones");
   const double ha = g.cell_area() / 10000.0;
   // Per-class totals per pixel, as InVEST: each pool density x pixel ha stored as float32, then summed.
   std::vector<float> tot_by_class(lk->present.size(), 0.0f);
@@ -561,11 +588,24 @@ Result<ModelResult> run_carbon(const CarbonArgs& a, const std::string& ws, const
   for (auto& z : acc) z.init(4, nz);
   std::vector<std::array<double, 4>> tot(std::size_t(threads), {0, 0, 0, 0});
   std::vector<std::array<std::int64_t, 2>> valid(std::size_t(threads), {0, 0});
+  struct Buf {
+    std::vector<std::int32_t> cur, futv, zone;
+    std::vector<float> oc, of, od, onpv;
+  };
+  std::vector<Buf> bufs(static_cast<std::size_t>(threads));
   auto st = raster::for_each_tile(g, opt, 4 * 8, [&](int t, const Window& w) -> Status {
     auto& rs = readers[std::size_t(t)];
     std::size_t n = std::size_t(w.size());
-    std::vector<std::int32_t> cur(n), futv(fut ? n : 0), zone(n, 0);
-    std::vector<float> oc(n, -1.0f), of(fut ? n : 0, -1.0f), od(fut ? n : 0, -1.0f), onpv(a.valuation ? n : 0, kF32Min);
+    auto& b = bufs[std::size_t(t)];
+    b.cur.resize(n);
+    b.futv.resize(fut ? n : 0);
+    b.zone.assign(n, 0);
+    b.oc.assign(n, -1.0f);
+    b.of.assign(fut ? n : 0, -1.0f);
+    b.od.assign(fut ? n : 0, -1.0f);
+    b.onpv.assign(a.valuation ? n : 0, kF32Min);
+    auto &cur = b.cur, &futv = b.futv, &zone = b.zone;
+    auto &oc = b.oc, &of = b.of, &od = b.od, &onpv = b.onpv;
     RL_TRY(rs[0].read(w.x0, w.y0, w.w, w.h, cur.data()));
     if (fut) RL_TRY(rs[1].read(w.x0, w.y0, w.w, w.h, futv.data()));
     if (zones) RL_TRY(rs.back().read(w.x0, w.y0, w.w, w.h, zone.data()));
@@ -618,7 +658,9 @@ Result<ModelResult> run_carbon(const CarbonArgs& a, const std::string& ws, const
     return e;
   };
   if (!st.ok()) return fail(st.error());
+  lap("tiles");
   for (auto& w : writers) RL_TRY(w.close());
+  lap("close");
   std::array<double, 4> T{0, 0, 0, 0};
   std::int64_t vc = 0, vf = 0;
   for (std::size_t t = 0; t < tot.size(); ++t) {
@@ -662,6 +704,7 @@ Result<ModelResult> run_carbon(const CarbonArgs& a, const std::string& ws, const
   RL_TRY(write_text(out("carbon_summary" + sfx + ".json"), js.dump(2) + "\n"));
   names.push_back("carbon_summary" + sfx + ".json");
   res.files = names;
+  res.seconds = stage;
   res.seconds["total"] = seconds_since(t0);
   return res;
 }

@@ -9,8 +9,15 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <zstd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -251,63 +258,191 @@ Status Reader::read(int x0, int y0, int w, int h, float* out) const { return rea
 Status Reader::read(int x0, int y0, int w, int h, double* out) const { return read_any(x0, y0, w, h, out, GDT_Float64); }
 Status Reader::read(int x0, int y0, int w, int h, std::int32_t* out) const { return read_any(x0, y0, w, h, out, GDT_Int32); }
 
+// ----- Writer: a tiled GeoTIFF written by the engine itself -----------------------------------
+//
+// GDAL's GTiff writer compresses a block only when its cache evicts it or at close, on the
+// dataset's lock, and copies every block through the global block cache. Here each tile is
+// converted, predicted (integers) and ZSTD-compressed by the thread that produced it, then
+// appended to the file at an atomically reserved offset; close() writes the tile index (IFD) and
+// lets GDAL add the georeferencing and nodata tags in update mode. The file is an ordinary tiled
+// (256 x 256) ZSTD GeoTIFF (BigTIFF when it might pass 4 GB); tiles never written hold nodata.
+
+namespace {
+
+constexpr int kTile = 256;
+
+int gdal_type_of(PixelType t) {
+  return t == PixelType::byte ? GDT_Byte : t == PixelType::int32 ? GDT_Int32 : t == PixelType::float32 ? GDT_Float32 : GDT_Float64;
+}
+int bytes_of(PixelType t) { return t == PixelType::byte ? 1 : t == PixelType::float64 ? 8 : 4; }
+
+struct ZstdCtx {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ~ZstdCtx() { ZSTD_freeCCtx(c); }
+};
+
+}  // namespace
+
 struct Writer::Impl {
-  GDALDatasetH ds = nullptr;
-  std::mutex mu;
   std::string path, tmp_path;
-  bool cog = false;
+  Grid grid;
+  WriteOptions opt;
+  int fd = -1;
+  bool big = false;
+  int tx = 0, ty = 0, px = 4;
+  std::atomic<std::uint64_t> end{0};
+  std::vector<std::uint64_t> off, len;  // per tile; len 0 = not written yet
+  std::mutex mu;                          // pending partial tiles, first error
+  struct Pending {
+    std::vector<unsigned char> raw;
+    std::int64_t covered = 0;
+  };
+  std::map<std::size_t, Pending> pending;
+  std::optional<Error> error;
+
+  std::int64_t tile_pixels(std::size_t t) const {
+    int cx = int(t % std::size_t(tx)), cy = int(t / std::size_t(tx));
+    return std::int64_t(std::min(kTile, grid.cols - cx * kTile)) * std::min(kTile, grid.rows - cy * kTile);
+  }
+  std::vector<unsigned char> nd_tile;  // a tile of nodata
+  std::vector<unsigned char> nodata_tile() const { return nd_tile; }
+  // Predicts (integers), compresses and appends one full tile (raw is modified).
+  Status emit(std::size_t t, std::vector<unsigned char>& raw) {
+    if (opt.type == PixelType::byte) {
+      for (int r = 0; r < kTile; ++r) {
+        auto* p = raw.data() + std::size_t(r) * kTile;
+        for (int x = kTile - 1; x > 0; --x) p[x] = std::uint8_t(p[x] - p[x - 1]);
+      }
+    } else if (opt.type == PixelType::int32) {
+      for (int r = 0; r < kTile; ++r) {
+        std::uint32_t row[kTile];
+        std::memcpy(row, raw.data() + std::size_t(r) * kTile * 4, sizeof row);
+        for (int x = kTile - 1; x > 0; --x) row[x] -= row[x - 1];
+        std::memcpy(raw.data() + std::size_t(r) * kTile * 4, row, sizeof row);
+      }
+    }
+    thread_local ZstdCtx z;
+    thread_local std::vector<unsigned char> packed;
+    packed.resize(ZSTD_compressBound(raw.size()));
+    std::size_t n = ZSTD_compressCCtx(z.c, packed.data(), packed.size(), raw.data(), raw.size(), 1);
+    if (ZSTD_isError(n)) return file_error("eco.write_failed", path, std::string("zstd: ") + ZSTD_getErrorName(n));
+    std::uint64_t at = end.fetch_add((n + 1) & ~std::size_t(1));  // keep offsets even
+    std::size_t done = 0;
+    while (done < n) {
+      ssize_t k = ::pwrite(fd, packed.data() + done, n - done, off_t(at + done));
+      if (k <= 0) return file_error("eco.write_failed", path, std::string("write: ") + std::strerror(errno));
+      done += std::size_t(k);
+    }
+    off[t] = at;
+    len[t] = n;
+    return ok_status();
+  }
+  // Copies the part of a window that falls in tile t into raw (tile layout, kTile stride).
+  void copy_in(std::size_t t, int x0, int y0, int w, int h, const void* data, int src_type,
+               std::vector<unsigned char>& raw, std::int64_t& count) const {
+    int cx = int(t % std::size_t(tx)) * kTile, cy = int(t / std::size_t(tx)) * kTile;
+    int ax = std::max(x0, cx), bx = std::min({x0 + w, cx + kTile, grid.cols});
+    int ay = std::max(y0, cy), by = std::min({y0 + h, cy + kTile, grid.rows});
+    int sp = GDALGetDataTypeSizeBytes(GDALDataType(src_type));
+    for (int y = ay; y < by; ++y) {
+      const auto* s = static_cast<const unsigned char*>(data) + (std::size_t(y - y0) * std::size_t(w) + std::size_t(ax - x0)) * std::size_t(sp);
+      auto* d = raw.data() + (std::size_t(y - cy) * kTile + std::size_t(ax - cx)) * std::size_t(px);
+      GDALCopyWords64(s, GDALDataType(src_type), sp, d, GDALDataType(gdal_type_of(opt.type)), px, bx - ax);
+    }
+    count = std::int64_t(std::max(0, bx - ax)) * std::max(0, by - ay);
+  }
+  Status write_tile(std::size_t t, int x0, int y0, int w, int h, const void* data, int src_type) {
+    int cx = int(t % std::size_t(tx)) * kTile, cy = int(t / std::size_t(tx)) * kTile;
+    bool full = x0 <= cx && y0 <= cy && x0 + w >= std::min(cx + kTile, grid.cols) && y0 + h >= std::min(cy + kTile, grid.rows);
+    std::int64_t count = 0;
+    if (full) {
+      thread_local std::vector<unsigned char> raw;
+      raw.assign(nd_tile.begin(), nd_tile.end());
+      copy_in(t, x0, y0, w, h, data, src_type, raw, count);
+      return emit(t, raw);
+    }
+    std::vector<unsigned char> ready;
+    {
+      std::lock_guard lk(mu);
+      auto& p = pending[t];
+      if (p.raw.empty()) p.raw = nodata_tile();
+      copy_in(t, x0, y0, w, h, data, src_type, p.raw, count);
+      p.covered += count;
+      if (p.covered < tile_pixels(t)) return ok_status();
+      ready = std::move(p.raw);
+      pending.erase(t);
+    }
+    return emit(t, ready);
+  }
 };
 
 Writer::Writer(Writer&&) noexcept = default;
 Writer::~Writer() {
-  if (impl_ && impl_->ds) (void)close();
+  if (impl_ && impl_->fd >= 0) (void)close();
 }
 
 Result<Writer> Writer::create(const std::string& path, const Grid& grid, const WriteOptions& opt) {
   init_gdal();
-  GDALDriverH drv = GDALGetDriverByName("GTiff");
-  GDALDataType t = opt.type == PixelType::byte ? GDT_Byte
-                   : opt.type == PixelType::int32 ? GDT_Int32
-                   : opt.type == PixelType::float32 ? GDT_Float32 : GDT_Float64;
-  bool flt = opt.type == PixelType::float32 || opt.type == PixelType::float64;
-  char** co = nullptr;
-  co = CSLSetNameValue(co, "TILED", "YES");
-  co = CSLSetNameValue(co, "BLOCKXSIZE", "256");
-  co = CSLSetNameValue(co, "BLOCKYSIZE", "256");
-  // ZSTD level 1 with a predictor: about DEFLATE's size at a fraction of its CPU (the codec, not
-  // the formulas, dominates per-pixel models).
-  co = CSLSetNameValue(co, "COMPRESS", "ZSTD");
-  co = CSLSetNameValue(co, "ZSTD_LEVEL", "1");
-  co = CSLSetNameValue(co, "PREDICTOR", flt ? "3" : "2");
-  co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
-  co = CSLSetNameValue(co, "NUM_THREADS", "ALL_CPUS");
+  if (grid.cols <= 0 || grid.rows <= 0) return file_error("eco.write_failed", path, "empty grid");
   Writer w;
   w.impl_ = std::make_unique<Impl>();
-  w.impl_->path = path;
-  w.impl_->cog = opt.cog;
-  w.impl_->tmp_path = opt.cog ? path + ".part.tif" : path;
-  CPLErrorReset();
-  w.impl_->ds = GDALCreate(drv, w.impl_->tmp_path.c_str(), grid.cols, grid.rows, 1, t, co);
-  CSLDestroy(co);
-  if (!w.impl_->ds) return file_error("eco.write_failed", path, "cannot create: " + last_gdal_error());
-  GDALSetGeoTransform(w.impl_->ds, const_cast<double*>(grid.gt.data()));
-  if (!grid.wkt.empty()) GDALSetProjection(w.impl_->ds, grid.wkt.c_str());
-  GDALRasterBandH b = GDALGetRasterBand(w.impl_->ds, 1);
-  GDALSetRasterNoDataValue(b, opt.nodata);
-  GDALFillRaster(b, opt.nodata, 0);
+  auto& im = *w.impl_;
+  im.path = path;
+  im.grid = grid;
+  im.opt = opt;
+  im.tmp_path = opt.cog ? path + ".part.tif" : path;
+  im.px = bytes_of(opt.type);
+  im.tx = (grid.cols + kTile - 1) / kTile;
+  im.ty = (grid.rows + kTile - 1) / kTile;
+  std::size_t tiles = std::size_t(im.tx) * std::size_t(im.ty);
+  double worst = double(tiles) * kTile * kTile * im.px * 1.01 + double(tiles) * 16 + 65536;
+  im.big = worst > 4.0e9;
+  im.nd_tile.resize(std::size_t(kTile) * kTile * std::size_t(im.px));
+  GDALCopyWords64(&opt.nodata, GDT_Float64, 0, im.nd_tile.data(), GDALDataType(gdal_type_of(opt.type)), im.px,
+                  GPtrDiff_t(kTile) * kTile);
+  im.off.assign(tiles, 0);
+  im.len.assign(tiles, 0);
+  im.end = im.big ? 16 : 8;
+  im.fd = ::open(im.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (im.fd < 0) return file_error("eco.write_failed", path, std::string("cannot create: ") + std::strerror(errno));
   return w;
 }
 
-Status Writer::write_raw(int x0, int y0, int w, int h, const void* data, int t) {
+Status Writer::write_raw(int x0, int y0, int w, int h, const void* data, int type) {
   auto& im = *impl_;
-  {
-    std::lock_guard lk(im.mu);
-    GDALRasterBandH b = GDALGetRasterBand(im.ds, 1);
-    CPLErrorReset();
-    if (GDALRasterIO(b, GF_Write, x0, y0, w, h, const_cast<void*>(data), w, h, GDALDataType(t), 0, 0) != CE_None)
-      return file_error("eco.write_failed", im.path, last_gdal_error());
+  if (im.fd < 0) return file_error("eco.write_failed", im.path, "write after close");
+  if (w <= 0 || h <= 0) return ok_status();
+  if (x0 < 0 || y0 < 0 || x0 + w > im.grid.cols || y0 + h > im.grid.rows)
+    return file_error("eco.write_failed", im.path, "window outside the raster");
+  int c0 = x0 / kTile, c1 = (x0 + w - 1) / kTile, r0 = y0 / kTile, r1 = (y0 + h - 1) / kTile;
+  std::vector<std::size_t> ts;
+  for (int r = r0; r <= r1; ++r)
+    for (int c = c0; c <= c1; ++c) ts.push_back(std::size_t(r) * std::size_t(im.tx) + std::size_t(c));
+  if (ts.size() < 64) {
+    for (auto t : ts) RL_TRY(im.write_tile(t, x0, y0, w, h, data, type));
     return ok_status();
   }
+  // A large window (a whole band): encode its tiles on all cores.
+  std::atomic<std::size_t> next{0};
+  std::mutex emu;
+  std::optional<Error> first;
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < ts.size();) {
+      auto st = im.write_tile(ts[i], x0, y0, w, h, data, type);
+      if (!st.ok()) {
+        std::lock_guard lk(emu);
+        if (!first) first = st.error();
+        return;
+      }
+    }
+  };
+  unsigned n = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < n; ++k) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  if (first) return *first;
+  return ok_status();
 }
 
 Status Writer::write(int x0, int y0, int w, int h, const float* d) { return write_raw(x0, y0, w, h, d, GDT_Float32); }
@@ -315,16 +450,147 @@ Status Writer::write(int x0, int y0, int w, int h, const double* d) { return wri
 Status Writer::write(int x0, int y0, int w, int h, const std::int32_t* d) { return write_raw(x0, y0, w, h, d, GDT_Int32); }
 Status Writer::write(int x0, int y0, int w, int h, const std::uint8_t* d) { return write_raw(x0, y0, w, h, d, GDT_Byte); }
 
+namespace {
+
+// Little-endian TIFF / BigTIFF directory builder (entries sorted by tag).
+struct Ifd {
+  bool big;
+  struct Entry {
+    std::uint16_t tag, type;
+    std::uint64_t count;
+    std::vector<unsigned char> data;
+  };
+  std::vector<Entry> entries;
+  template <class T>
+  void add(std::uint16_t tag, std::uint16_t type, const std::vector<T>& v) {
+    Entry e{tag, type, v.size(), {}};
+    e.data.resize(v.size() * sizeof(T));
+    std::memcpy(e.data.data(), v.data(), e.data.size());
+    entries.push_back(std::move(e));
+  }
+  void shrt(std::uint16_t tag, std::uint16_t v) { add<std::uint16_t>(tag, 3, {v}); }
+  void lng(std::uint16_t tag, std::uint32_t v) { add<std::uint32_t>(tag, 4, {v}); }
+  // Serialises the directory to be placed at file offset `at`; out-of-line values follow it.
+  std::vector<unsigned char> bytes(std::uint64_t at) const {
+    std::size_t inl = big ? 8 : 4, esz = big ? 20 : 12;
+    std::size_t head = (big ? 8 : 2) + entries.size() * esz + (big ? 8 : 4);
+    std::vector<unsigned char> dir(head), extra;
+    auto put = [](std::vector<unsigned char>& b, std::size_t pos, std::uint64_t v, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) b[pos + i] = static_cast<unsigned char>(v >> (8 * i));
+    };
+    put(dir, 0, entries.size(), big ? 8 : 2);
+    std::size_t p = big ? 8 : 2;
+    for (auto& e : entries) {
+      put(dir, p, e.tag, 2);
+      put(dir, p + 2, e.type, 2);
+      put(dir, p + 4, e.count, big ? 8 : 4);
+      std::size_t vp = p + (big ? 12 : 8);
+      if (e.data.size() <= inl) {
+        std::memcpy(dir.data() + vp, e.data.data(), e.data.size());
+      } else {
+        if (extra.size() & 1) extra.push_back(0);
+        put(dir, vp, at + head + extra.size(), inl);
+        extra.insert(extra.end(), e.data.begin(), e.data.end());
+      }
+      p += esz;
+    }
+    // next IFD offset stays 0
+    dir.insert(dir.end(), extra.begin(), extra.end());
+    return dir;
+  }
+};
+
+Status pwrite_all(int fd, const unsigned char* p, std::size_t n, std::uint64_t at, const std::string& path) {
+  std::size_t done = 0;
+  while (done < n) {
+    ssize_t k = ::pwrite(fd, p + done, n - done, off_t(at + done));
+    if (k <= 0) return file_error("eco.write_failed", path, std::string("write: ") + std::strerror(errno));
+    done += std::size_t(k);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Status Writer::close() {
-  if (!impl_ || !impl_->ds) return ok_status();
+  if (!impl_ || impl_->fd < 0) return ok_status();
+  auto& im = *impl_;
+  auto finish = [&](Status st) -> Status {
+    if (im.fd >= 0) ::close(im.fd);
+    im.fd = -1;
+    if (!st.ok()) {
+      std::error_code ec;
+      std::filesystem::remove(im.tmp_path, ec);
+    }
+    return st;
+  };
+  // Partial tiles, then tiles never written (nodata).
+  std::map<std::size_t, Impl::Pending> pending;
+  {
+    std::lock_guard lk(im.mu);
+    pending.swap(im.pending);
+  }
+  for (auto& [t, p] : pending)
+    if (auto st = im.emit(t, p.raw); !st.ok()) return finish(st);
+  for (std::size_t t = 0; t < im.len.size(); ++t)
+    if (im.len[t] == 0) {
+      auto raw = im.nodata_tile();
+      if (auto st = im.emit(t, raw); !st.ok()) return finish(st);
+    }
+  Ifd ifd{im.big, {}};
+  const std::uint16_t bits = std::uint16_t(8 * im.px);
+  const std::uint16_t fmt = im.opt.type == PixelType::byte ? 1 : im.opt.type == PixelType::int32 ? 2 : 3;
+  ifd.lng(256, std::uint32_t(im.grid.cols));
+  ifd.lng(257, std::uint32_t(im.grid.rows));
+  ifd.shrt(258, bits);
+  ifd.shrt(259, 50000);  // ZSTD
+  ifd.shrt(262, 1);      // BlackIsZero
+  ifd.shrt(277, 1);
+  ifd.shrt(284, 1);
+  if (fmt != 3) ifd.shrt(317, 2);  // horizontal differencing
+  ifd.shrt(322, kTile);
+  ifd.shrt(323, kTile);
+  if (im.big) {
+    ifd.add<std::uint64_t>(324, 16, im.off);
+    ifd.add<std::uint64_t>(325, 16, im.len);
+  } else {
+    std::vector<std::uint32_t> o(im.off.begin(), im.off.end()), l(im.len.begin(), im.len.end());
+    ifd.add<std::uint32_t>(324, 4, o);
+    ifd.add<std::uint32_t>(325, 4, l);
+  }
+  ifd.shrt(339, fmt);
+  std::uint64_t at = im.end.load();
+  at = (at + 1) & ~std::uint64_t(1);
+  if (!im.big && at > 0xFFFFFF00ull) return finish(file_error("eco.write_failed", im.path, "classic TIFF over 4 GB"));
+  auto dir = ifd.bytes(at);
+  if (auto st = pwrite_all(im.fd, dir.data(), dir.size(), at, im.path); !st.ok()) return finish(st);
+  unsigned char hdr[16] = {'I', 'I', 0, 0};
+  std::size_t hn;
+  if (im.big) {
+    hdr[2] = 43; hdr[4] = 8;
+    for (int i = 0; i < 8; ++i) hdr[8 + i] = static_cast<unsigned char>(at >> (8 * i));
+    hn = 16;
+  } else {
+    hdr[2] = 42;
+    for (int i = 0; i < 4; ++i) hdr[4 + i] = static_cast<unsigned char>(at >> (8 * i));
+    hn = 8;
+  }
+  if (auto st = pwrite_all(im.fd, hdr, hn, 0, im.path); !st.ok()) return finish(st);
+  if (::close(im.fd) != 0) {
+    im.fd = -1;
+    return finish(file_error("eco.write_failed", im.path, std::string("close: ") + std::strerror(errno)));
+  }
+  im.fd = -1;
+  // Georeferencing and nodata through GDAL (GeoTIFF keys from the WKT).
   CPLErrorReset();
-  GDALFlushCache(impl_->ds);
-  bool bad = CPLGetLastErrorType() >= CE_Failure;
-  std::string msg = bad ? last_gdal_error() : "";
-  GDALClose(impl_->ds);
-  impl_->ds = nullptr;
-  if (bad) return file_error("eco.write_failed", impl_->path, msg);
-  if (impl_->cog) {
+  GDALDatasetH ds = GDALOpenEx(im.tmp_path.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr);
+  if (!ds) return finish(file_error("eco.write_failed", im.path, "reopen: " + last_gdal_error()));
+  GDALSetGeoTransform(ds, const_cast<double*>(im.grid.gt.data()));
+  if (!im.grid.wkt.empty()) GDALSetProjection(ds, im.grid.wkt.c_str());
+  GDALSetRasterNoDataValue(GDALGetRasterBand(ds, 1), im.opt.nodata);
+  GDALClose(ds);
+  if (CPLGetLastErrorType() >= CE_Failure) return finish(file_error("eco.write_failed", im.path, last_gdal_error()));
+  if (im.opt.cog) {
     GDALDatasetH src = GDALOpenEx(impl_->tmp_path.c_str(), GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr);
     if (!src) return file_error("eco.write_failed", impl_->tmp_path, last_gdal_error());
     const char* args[] = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "NUM_THREADS=ALL_CPUS", nullptr};
@@ -435,32 +701,59 @@ Result<Zones> rasterize_zones(const std::string& vector_path, const std::string&
     OGR_F_Destroy(f);
   }
   if (ct) OCTDestroyCoordinateTransformation(ct);
+  struct Owned {
+    std::vector<OGRGeometryH> v;
+    ~Owned() { for (auto g : v) OGR_G_DestroyGeometry(g); }
+  } owned{std::move(geoms)};
   auto w = Writer::create(out_raster_path, grid, {.type = PixelType::int32, .nodata = -1});
-  if (!w.ok()) {
-    for (auto g : geoms) OGR_G_DestroyGeometry(g);
-    return w.error();
-  }
-  // Fill 0 (no zone) before burning.
-  {
-    auto& wr = *w;
-    std::vector<std::int32_t> zeros(std::size_t(256) * 256, 0);
-    for (int y = 0; y < grid.rows; y += 256)
-      for (int x = 0; x < grid.cols; x += 256) {
-        auto st = wr.write(x, y, std::min(256, grid.cols - x), std::min(256, grid.rows - y), zeros.data());
-        if (!st.ok()) return st.error();
+  if (!w.ok()) return w.error();
+  // Burn strips of 256 rows in memory on all cores (each thread on its own copy of the
+  // geometries) and hand each strip to the writer: no read-modify-write of the file.
+  const int strips = (grid.rows + 255) / 256;
+  std::atomic<int> next{0};
+  std::mutex emu;
+  std::optional<Error> first;
+  auto work = [&] {
+    Owned mine;
+    for (auto g : owned.v) mine.v.push_back(OGR_G_Clone(g));
+    GDALDriverH mem = GDALGetDriverByName("MEM");
+    std::vector<std::int32_t> buf;
+    for (int s; (s = next.fetch_add(1)) < strips;) {
+      int y0 = s * 256, h = std::min(256, grid.rows - y0);
+      buf.assign(std::size_t(grid.cols) * std::size_t(h), 0);
+      CPLErr e = CE_None;
+      if (!mine.v.empty()) {
+        GDALDatasetH ds = GDALCreate(mem, "", grid.cols, h, 1, GDT_Int32, nullptr);
+        if (!ds) e = CE_Failure;
+        else {
+          std::array<double, 6> gt = grid.gt;
+          gt[0] += y0 * grid.gt[2];
+          gt[3] += y0 * grid.gt[5];
+          GDALSetGeoTransform(ds, gt.data());
+          int band = 1;
+          e = GDALRasterizeGeometries(ds, 1, &band, int(mine.v.size()), mine.v.data(), nullptr, nullptr, burn.data(),
+                                      nullptr, nullptr, nullptr);
+          if (e == CE_None)
+            e = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, grid.cols, h, buf.data(), grid.cols, h, GDT_Int32, 0, 0);
+          GDALClose(ds);
+        }
       }
-    RL_TRY(wr.close());
-  }
-  GDALDatasetH rds = GDALOpenEx(out_raster_path.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
-                                nullptr, nullptr, nullptr);
-  if (!rds) return file_error("eco.write_failed", out_raster_path, last_gdal_error());
-  int band = 1;
-  CPLErr e = geoms.empty() ? CE_None
-                           : GDALRasterizeGeometries(rds, 1, &band, int(geoms.size()), geoms.data(), nullptr, nullptr,
-                                                     burn.data(), nullptr, nullptr, nullptr);
-  GDALClose(rds);
-  for (auto g : geoms) OGR_G_DestroyGeometry(g);
-  if (e != CE_None) return file_error("eco.rasterize_failed", vector_path, last_gdal_error());
+      Status st = e == CE_None ? w->write(0, y0, grid.cols, h, buf.data())
+                               : Status(file_error("eco.rasterize_failed", vector_path, last_gdal_error()));
+      if (!st.ok()) {
+        std::lock_guard lk(emu);
+        if (!first) first = st.error();
+        return;
+      }
+    }
+  };
+  unsigned nt = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < nt; ++k) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  if (first) return *first;
+  RL_TRY(w->close());
   return out;
 }
 
