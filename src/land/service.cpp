@@ -960,7 +960,7 @@ Result<Json> Service::get_case(const auth::Principal& p, const std::string& case
 Result<Json> Service::cases(const auth::Principal& p, const std::optional<std::string>& state, int limit) {
   limit = std::clamp(limit, 1, 500);
   return store::transact(impl_->db, store::TxKind::read, [&](store::Tx& tx) -> Result<Json> {
-    auto rows = tx.query("SELECT c.id, c.parcel_id, c.division_code, c.state, c.lot_id, c.updated_at, p.code, p.name FROM land_cases c JOIN land_parcels p ON p.id = c.parcel_id ORDER BY c.id DESC LIMIT ?", {limit});
+    auto rows = tx.query("SELECT c.id, c.parcel_id, c.division_code, c.state, c.lot_id, c.updated_at, p.code, p.name, c.doc, p.collective_id FROM land_cases c JOIN land_parcels p ON p.id = c.parcel_id ORDER BY c.id DESC LIMIT ?", {limit});
     Json items = Json::array();
     for (const auto& r : rows) {
       if (state && r.str(3) != *state) continue;
@@ -970,7 +970,17 @@ Result<Json> Service::cases(const auth::Principal& p, const std::optional<std::s
       }
       items.push_back({{"id", r.str(0)}, {"parcel_id", r.str(1)}, {"division_code", r.str(2)},
                        {"state", r.str(3)}, {"lot_id", r.opt_str(4) ? Json(*r.opt_str(4)) : Json(nullptr)},
-                       {"updated_at", r.str(5)}, {"parcel_code", r.str(6)}, {"parcel_name", r.str(7)}});
+                       {"updated_at", r.str(5)}, {"parcel_code", r.str(6)}, {"parcel_name", r.str(7)},
+                       {"collective_id", r.str(9)}});
+      // The collective's view: its vote and payouts at a glance.
+      auto doc = core::parse_json(r.str(8));
+      if (doc.ok()) {
+        items.back()["vote"] = doc->value("vote", Json(nullptr));
+        Json dist = doc->value("distribution", Json(nullptr));
+        if (dist.is_object()) dist.erase("lines");
+        items.back()["distribution"] = dist;
+        items.back()["deadlines"] = doc->value("deadlines", Json(nullptr));
+      }
     }
     return Json{{"items", items}};
   });

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { vouchersTests } from './vouchers.mjs';
+import { landTests } from './land.mjs';
 
 const BASE = (process.env.RIVERLINK_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -208,6 +209,7 @@ const tests = [
     },
   ],
   ...vouchersTests({ BASE, loginOk, assert }),
+  ...landTests({ BASE, loginOk, assert }),
 ];
 
 async function main() {

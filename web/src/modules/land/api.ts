@@ -54,8 +54,16 @@ export interface BidRow {
   amount_fen: number;
 }
 
+export interface Wallet {
+  account_id: string;
+  available_fen: number;
+  held_fen: number;
+}
+
 export interface Standing {
   registered: boolean;
+  wallet?: Wallet | null;
+  deposit_status?: string;
   paddle?: number;
   deposit_fen: number;
   deposit_held?: boolean;
@@ -87,6 +95,10 @@ export interface CaseSummary {
   updated_at: string;
   parcel_code: string;
   parcel_name: string;
+  collective_id?: string;
+  vote?: { basis: string; yes: number; eligible: number; meeting_date?: string } | null;
+  distribution?: { net_fen: number; retained_fen: number; distributed_fen: number; mode: string; members: number } | null;
+  deadlines?: Record<string, string> | null;
 }
 
 export interface CaseDetail {
@@ -127,6 +139,8 @@ export const registerForLot = (id: string) => api.post<unknown>(`/api/v1/land/lo
 export const placeBid = (id: string, amount_fen: number) =>
   api.post<{ result: string; lot: Lot }>(`/api/v1/land/lots/${enc(id)}/bids`, { amount_fen });
 export const optIn = (id: string) => api.post<unknown>(`/api/v1/land/lots/${enc(id)}/opt-in`, {});
+export const confirmDeposit = (bidder: string, amount_fen: number) =>
+  api.post<{ transfer_id: string }>('/api/v1/land/deposits', { bidder, amount_fen });
 export const lotEventsUrl = (id: string) => `/api/v1/land/lots/${enc(id)}/events`;
 
 export const listParcels = () => api.get<{ items: Parcel[] }>('/api/v1/land/parcels');
@@ -168,3 +182,42 @@ export function formatCountdown(ms: number): string {
   if (h > 0) return `${h}:${two(m)}:${two(sec)}`;
   return `${two(m)}:${two(sec)}`;
 }
+
+/** The bid ladder: the lowest valid bid and the next steps on the increment grid. */
+export function bidLadder(nextMinFen: number, incrementFen: number, steps = [0, 1, 2, 5]): number[] {
+  if (incrementFen <= 0) return [nextMinFen];
+  return steps.map((k) => nextMinFen + k * incrementFen);
+}
+
+/** Which last-minute warning (60 s, 30 s, 10 s) a countdown has reached; 0 = none yet. */
+export function warningLevel(remainingMs: number | null): number {
+  if (remainingMs === null || remainingMs <= 0) return 0;
+  if (remainingMs <= 10_000) return 3;
+  if (remainingMs <= 30_000) return 2;
+  if (remainingMs <= 60_000) return 1;
+  return 0;
+}
+
+/** The case commands a state allows (the server decides; this only offers them). */
+export const NEXT_COMMANDS: Record<string, string[]> = {
+  identified: ['check_eligibility', 'suspend', 'terminate'],
+  eligibility_checked: ['issue_planning', 'suspend', 'terminate'],
+  planning_issued: ['draft_scheme', 'suspend', 'terminate'],
+  scheme_drafted: ['vote', 'draft_scheme', 'suspend', 'terminate'],
+  vote_passed: ['file_scheme', 'suspend', 'terminate'],
+  scheme_filed: ['review', 'suspend', 'terminate'],
+  cleared: ['announce', 'suspend', 'terminate'],
+  announced: ['record_result', 'suspend', 'terminate'],
+  sold: ['sign_contract', 'refuse_to_sign'],
+  not_sold: ['draft_scheme', 'terminate'],
+  contract_signed: ['record_payment'],
+  paying: ['record_payment'],
+  paid: ['settle_fund'],
+  fund_settled: ['distribute'],
+  distributed: ['register'],
+  suspended: ['resume', 'terminate'],
+};
+
+/** The main line of a case, for the progress bar. */
+export const CASE_STEPS = ['identified', 'eligibility_checked', 'planning_issued', 'scheme_drafted', 'vote_passed',
+  'scheme_filed', 'cleared', 'announced', 'sold', 'contract_signed', 'paid', 'fund_settled', 'distributed', 'registered'];
