@@ -9,7 +9,7 @@ namespace riverlink::transport::demo {
 
 struct YrdOptions {
   std::string start_date = "20260101";  // YYYYMMDD, first service day
-  int days = 365;
+  int days = 1096;  // three years, so the demo stays in service
   int airport_min_transfer_s = 2700;  // check-in buffer at airports (demo parameter)
 };
 
