@@ -347,7 +347,8 @@ double ls_factor_china(double slope_pct, double fa, double cell, double max_leng
 
 Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const EngineOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
-  raster::init_gdal(opt.memory_budget / 4);
+  // Each input block is read once: a small block cache suffices (evicted blocks are recycled).
+  raster::init_gdal(std::min<std::int64_t>(opt.memory_budget / 16, 128ll << 20));
   auto lulc_info = raster::probe(a.lulc);
   if (!lulc_info.ok()) return lulc_info.error();
   const Grid g = lulc_info->grid;
@@ -519,7 +520,8 @@ Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const Engin
 
 Result<ModelResult> run_carbon(const CarbonArgs& a, const std::string& ws, const EngineOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
-  raster::init_gdal(opt.memory_budget / 4);
+  // Each input block is read once: a small block cache suffices (evicted blocks are recycled).
+  raster::init_gdal(std::min<std::int64_t>(opt.memory_budget / 16, 128ll << 20));
   auto cur_info = raster::probe(a.lulc_cur);
   if (!cur_info.ok()) return cur_info.error();
   const Grid g = cur_info->grid;

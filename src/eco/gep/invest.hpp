@@ -2,8 +2,8 @@
 //
 // Each reads an InVEST args JSON (same keys; relative paths resolve against the file's folder)
 // and writes InVEST's output file names, units and watershed tables into a workspace.
-// AWY and Carbon stream tiles through the raster engine; SDR routes on whole bands in memory
-// (checked against the memory budget first).
+// AWY and Carbon stream tiles through the raster engine; SDR keeps only the routing state in
+// memory (kSdrBytesPerPixel, checked against the memory budget first) and streams the rest.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +43,9 @@ Result<SdrArgs> parse_sdr_args(const std::string& args_file);
 Result<AwyArgs> awy_args_from_json(const core::Json& j, const std::string& base_dir, const std::string& file);
 Result<CarbonArgs> carbon_args_from_json(const core::Json& j, const std::string& base_dir, const std::string& file);
 Result<SdrArgs> sdr_args_from_json(const core::Json& j, const std::string& base_dir, const std::string& file);
+
+// Peak bytes per pixel of run_sdr (routing state in memory; per-pixel bands streamed to disk).
+constexpr std::int64_t kSdrBytesPerPixel = 32;
 
 struct WatershedRow {
   std::int64_t ws_id = 0;

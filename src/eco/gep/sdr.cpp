@@ -1,10 +1,20 @@
-// SDR (InVEST 3.13.0): routing on whole bands in memory. See invest.hpp and the InVEST README
-// of the reference data for the conventions reproduced here.
+// SDR (InVEST 3.13.0). See invest.hpp and the InVEST README of the reference data for the
+// conventions reproduced here.
+//
+// Memory: only what the routing traversals index at random stays in memory (flow directions,
+// topological order, one accumulation at a time, the SDR factor and the deposition state);
+// every per-pixel quantity is computed in strips of 256 rows on all cores and written at once
+// to its output GeoTIFF, and read back strip by strip where a later stage needs it. Peak about
+// kSdrBytesPerPixel bytes per pixel of the grid.
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 #include "eco/gep/invest.hpp"
 #include "eco/gep/table.hpp"
@@ -18,6 +28,7 @@ namespace {
 constexpr float kF32Min = -3.4028234663852886e+38f;
 constexpr double kFaNodata = -1.23789789e29;
 constexpr double kSqrt2 = 1.4142135623730951;
+constexpr int kStrip = 256;
 
 double secs(std::chrono::steady_clock::time_point& t) {
   auto now = std::chrono::steady_clock::now();
@@ -25,22 +36,73 @@ double secs(std::chrono::steady_clock::time_point& t) {
   t = now;
   return s;
 }
+
+template <class T>
+void free_vec(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
+// Runs fn(thread, y0, h) over strips of kStrip rows on `threads` threads; first error wins.
+Status for_strips(const Grid& g, int threads, const std::function<Status(int, int, int)>& fn) {
+  const int strips = (g.rows + kStrip - 1) / kStrip;
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::optional<Error> first;
+  auto work = [&](int t) {
+    for (int s; !failed.load() && (s = next.fetch_add(1)) < strips;) {
+      int y0 = s * kStrip;
+      auto st = fn(t, y0, std::min(kStrip, g.rows - y0));
+      if (!st.ok()) {
+        std::lock_guard lk(mu);
+        if (!first) first = st.error();
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  if (first) return *first;
+  return ok_status();
+}
+
+// Per-thread readers of a set of sources on the grid.
+struct Readers {
+  std::vector<std::vector<Reader>> r;  // [thread][source]
+  static Result<Readers> open(const std::vector<Source>& srcs, const Grid& g, int threads) {
+    Readers out;
+    out.r.resize(std::size_t(threads));
+    for (auto& rs : out.r)
+      for (auto& s : srcs) {
+        auto x = Reader::open(s, g);
+        if (!x.ok()) return x.error();
+        rs.push_back(std::move(*x));
+      }
+    return out;
+  }
+  const Reader& at(int t, std::size_t k) const { return r[std::size_t(t)][k]; }
+};
+
 }  // namespace
 
 Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const EngineOptions& opt) {
   auto t = std::chrono::steady_clock::now();
   auto t_all = t;
   ModelResult res;
-  init_gdal(opt.memory_budget / 8);
+  // Strips are read once each: a small block cache suffices (blocks are recycled).
+  init_gdal(std::min<std::int64_t>(opt.memory_budget / 16, 128ll << 20));
   auto dem_info = probe(a.dem);
   if (!dem_info.ok()) return dem_info.error();
   const Grid g = dem_info->grid;
   const Dims d{g.cols, g.rows};
   const std::size_t n = d.n();
-  if (std::int64_t(n) * kRoutingBytesPerPixel > opt.memory_budget)
+  const int threads = thread_count(opt);
+  if (std::int64_t(n) * kSdrBytesPerPixel > opt.memory_budget)
     return Error::field("eco.memory_budget", "memory_budget",
                         "SDR routing of " + std::to_string(n) + " px needs about " +
-                            std::to_string(std::int64_t(n) * kRoutingBytesPerPixel >> 20) + " MiB, over the budget of " +
+                            std::to_string(std::int64_t(n) * kSdrBytesPerPixel >> 20) + " MiB, over the budget of " +
                             std::to_string(opt.memory_budget >> 20) + " MiB");
   if (n >= (std::size_t(1) << 32)) return Error::field("eco.raster_too_large", "dem_path", a.dem + ": more than 2^32 pixels");
   auto table = read_table(a.biophysical_table, "lucode");
@@ -61,36 +123,79 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   auto out = [&](const std::string& rel) { return (fs::path(ws) / rel).string(); };
   auto zones = rasterize_zones(a.watersheds, "ws_id", g, out("intermediate_outputs/watershed_zones" + sfx + ".tif"));
   if (!zones.ok()) return zones.error();
-  std::optional<double> dem_nd, r_nd, k_nd, lu_nd;
-  auto zone = read_all_i32({"watersheds_path", zones->raster_path, Resample::nearest}, g);
-  if (!zone.ok()) return zone.error();
-  auto dem = read_all_f32({"dem_path", a.dem, Resample::bilinear}, g, &dem_nd);
-  if (!dem.ok()) return dem.error();
+  const Source zone_src{"watersheds_path", zones->raster_path, Resample::nearest};
+
+  // Output names (InVEST 3.13.0) and their pixel types.
+  const WriteOptions f32{.type = PixelType::float32, .nodata = -1};
+  const WriteOptions f32min{.type = PixelType::float32, .nodata = double(kF32Min)};
+  const WriteOptions u8{.type = PixelType::byte, .nodata = 255};
+  const std::string n_rkls = "rkls" + sfx + ".tif", n_usle = "usle" + sfx + ".tif",
+                    n_sedx = "sed_export" + sfx + ".tif", n_dep = "sed_deposition" + sfx + ".tif",
+                    n_avx = "avoided_export" + sfx + ".tif", n_stream = "stream" + sfx + ".tif",
+                    n_sdr = "intermediate_outputs/sdr_factor" + sfx + ".tif",
+                    n_slope = "intermediate_outputs/slope" + sfx + ".tif",
+                    n_fd = "intermediate_outputs/flow_direction" + sfx + ".tif",
+                    n_fa = "intermediate_outputs/flow_accumulation" + sfx + ".tif",
+                    n_asp = "intermediate_outputs/weighted_avg_aspect" + sfx + ".tif",
+                    n_ls = "intermediate_outputs/ls" + sfx + ".tif", n_wbar = "intermediate_outputs/w_bar" + sfx + ".tif",
+                    n_sbar = "intermediate_outputs/s_bar" + sfx + ".tif", n_dup = "intermediate_outputs/d_up" + sfx + ".tif",
+                    n_ddn = "intermediate_outputs/d_dn" + sfx + ".tif", n_ic = "intermediate_outputs/ic" + sfx + ".tif",
+                    n_drains = "intermediate_outputs/what_drains_to_stream" + sfx + ".tif";
+  const std::string n_avero = "avoided_erosion" + sfx + ".tif";
+  auto src = [&](const std::string& rel) { return Source{rel, out(rel), Resample::nearest}; };
+  auto create = [&](const std::string& rel, const WriteOptions& o) { return Writer::create(out(rel), g, o); };
+
+  // DEM and the valid mask (inside a watershed, DEM not nodata).
   std::vector<std::uint8_t> valid(n);
+  std::vector<float> dem(n);
   std::int64_t nvalid = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    valid[i] = (*zone)[i] > 0 && !is_nodata((*dem)[i], dem_nd);
-    nvalid += valid[i];
+  {
+    auto rd = Readers::open({zone_src, {"dem_path", a.dem, Resample::bilinear}}, g, threads);
+    if (!rd.ok()) return rd.error();
+    std::vector<std::int64_t> cnt(std::size_t(threads), 0);
+    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<std::int32_t> z(m);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, z.data()));
+      RL_TRY(rd->at(th, 1).read(0, y0, g.cols, h, dem.data() + o));
+      const auto& nd = rd->at(th, 1).nodata();
+      for (std::size_t i = 0; i < m; ++i) {
+        valid[o + i] = z[i] > 0 && !is_nodata(dem[o + i], nd);
+        cnt[std::size_t(th)] += valid[o + i];
+      }
+      return ok_status();
+    }));
+    for (auto c : cnt) nvalid += c;
   }
   if (nvalid == 0)
     return Error::field("eco.all_nodata", "dem_path", a.dem + ": no valid DEM pixel inside the watersheds");
   res.seconds["read"] = secs(t);
 
-  std::vector<float>& filled = *dem;
-  fill_pits(filled, d, valid);
+  // Pit filling, slope, flow direction.
+  fill_pits(dem, d, valid);
   res.seconds["fill_pits"] = secs(t);
-  auto slope = slope_percent(filled, d, valid, g.cell_w(), g.cell_h(), kF32Min);
-  res.seconds["slope"] = secs(t);
-  auto fd = flow_dir_mfd(filled, d, valid);
-  res.seconds["flow_dir"] = secs(t);
-  auto order = upslope_first_order(fd, d);
-  auto fa = accumulate(fd, d, order, nullptr, kFaNodata);
-  res.seconds["flow_accumulation"] = secs(t);
   {
-    std::vector<float> fdem(n);
-    for (std::size_t i = 0; i < n; ++i) fdem[i] = valid[i] ? filled[i] : -9999.0f;
-    RL_TRY(write_all(out("intermediate_outputs/pit_filled_dem" + sfx + ".tif"), g, {.type = PixelType::float32, .nodata = -9999}, fdem));
+    auto wf = Writer::create(out("intermediate_outputs/pit_filled_dem" + sfx + ".tif"), g, {.type = PixelType::float32, .nodata = -9999});
+    if (!wf.ok()) return wf.error();
+    RL_TRY(for_strips(g, threads, [&](int, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<float> b(m);
+      for (std::size_t i = 0; i < m; ++i) b[i] = valid[o + i] ? dem[o + i] : -9999.0f;
+      return wf->write(0, y0, g.cols, h, b.data());
+    }));
+    RL_TRY(wf->close());
+    auto slope = slope_percent(dem, d, valid, g.cell_w(), g.cell_h(), kF32Min);
+    RL_TRY(write_all(out(n_slope), g, f32min, slope));
   }
+  res.seconds["slope"] = secs(t);
+  std::vector<std::int32_t> fd = flow_dir_mfd(dem, d, valid);
+  free_vec(dem);
+  RL_TRY(write_all(out(n_fd), g, WriteOptions{.type = PixelType::int32, .nodata = 0}, fd));
+  res.seconds["flow_dir"] = secs(t);
+  std::vector<std::uint32_t> order = upslope_first_order(fd, d);
+  std::vector<double> fa = accumulate(fd, d, order, nullptr, kFaNodata);
+  res.seconds["flow_accumulation"] = secs(t);
+
   auto wsum = [&](std::int32_t f) { int s = 0; for (int k = 0; k < 8; ++k) s += mfd_weight(f, k); return s; };
   auto nb = [&](std::size_t i, int k, std::size_t& nout) -> bool {
     int x = int(i % std::size_t(d.cols)) + kDx[k], y = int(i / std::size_t(d.cols)) + kDy[k];
@@ -100,8 +205,9 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   };
 
   // Streams (pygeoprocessing extract_streams_mfd, trace threshold proportion 0.7).
-  std::vector<std::uint8_t> st(n, 0);  // 0 none, 1 stream, 2 candidate
+  std::vector<std::uint8_t> stream(n, 0);  // finally 1 stream, 0 not, 255 no direction
   {
+    std::vector<std::uint8_t>& st = stream;  // working states: 0 none, 1 stream, 2 candidate
     const double tfa = a.tfa, ttfa = 0.7 * a.tfa;
     std::vector<std::size_t> q, stack;
     auto promote = [&](std::size_t u) {
@@ -148,92 +254,122 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
               }
             }
           }
+    for (std::size_t i = 0; i < n; ++i) st[i] = fd[i] ? (st[i] == 1 ? 1 : 0) : 255;
   }
-  std::vector<std::uint8_t> stream(n, 255);
-  for (std::size_t i = 0; i < n; ++i)
-    if (fd[i]) stream[i] = st[i] == 1 ? 1 : 0;
-  st.clear();
-  st.shrink_to_fit();
+  RL_TRY(write_all(out(n_stream), g, u8, stream));
   res.seconds["streams"] = secs(t);
 
-  // Weighted average aspect (x term of L): mean of 1 / sqrt 2 over outflow inside the raster.
-  std::vector<float> aspect(n, -1.0f), ls(n, -1.0f);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!fd[i]) continue;
-    double num = 0, den = 0;
-    for (int k = 0; k < 8; ++k) {
-      int w = mfd_weight(fd[i], k);
-      std::size_t m;
-      if (!w || !nb(i, k, m)) continue;
-      num += w * ((k & 1) ? kSqrt2 : 1.0);
-      den += w;
-    }
-    if (den > 0) aspect[i] = float(num / den);
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    if (aspect[i] > 0) ls[i] = float(ls_factor_313(slope[i], fa[i], aspect[i], g.cell_w(), a.l_max));
-  res.seconds["ls"] = secs(t);
-
-  // Aligned R, K, LULC (watershed-masked).
-  auto R = read_all_f32(srcs[0], g, &r_nd);
-  if (!R.ok()) return R.error();
-  auto K = read_all_f32(srcs[1], g, &k_nd);
-  if (!K.ok()) return K.error();
-  auto LU = read_all_i32(srcs[2], g, &lu_nd);
-  if (!LU.ok()) return LU.error();
-  std::map<std::int32_t, std::pair<float, float>> cp;  // code -> (C, P)
-  std::vector<float> C(n, -1.0f), Pf(n, -1.0f);
+  // Per pixel: weighted average aspect (x term of L: mean of 1 / sqrt 2 over outflow inside the
+  // raster), LS, aligned R, K, C, P; RKLS, USLE; the connectivity weights W (= C, >= 0.001) and
+  // S (slope, 0.005..1), kept in memory with 0 where undefined (routing reads them at random).
+  std::vector<float> wgt(n), sth(n);
   std::int64_t lu_valid = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!valid[i] || is_nodata((*LU)[i], lu_nd)) continue;
-    std::int32_t code = (*LU)[i];
-    auto it = cp.find(code);
-    if (it == cp.end()) {
-      if (!table->rows.count(code))
-        return Error::field("eco.class_missing", "lucode",
-                            a.lulc + ": land-cover class " + std::to_string(code) + " is not in " + a.biophysical_table);
+  {
+    std::map<std::int32_t, std::pair<float, float>> cp;  // code -> (C, P)
+    for (auto& [code, _] : table->rows) {
       auto c = table->num(code, "usle_c");
       if (!c.ok()) return c.error();
       auto p = table->num(code, "usle_p");
       if (!p.ok()) return p.error();
-      it = cp.emplace(code, std::make_pair(float(*c), float(*p))).first;
+      cp.emplace(std::int32_t(code), std::make_pair(float(*c), float(*p)));
     }
-    C[i] = it->second.first;
-    Pf[i] = it->second.second;
-    ++lu_valid;
+    auto rd = Readers::open({srcs[0], srcs[1], srcs[2], src(n_slope)}, g, threads);
+    if (!rd.ok()) return rd.error();
+    auto w_asp = create(n_asp, f32), w_ls = create(n_ls, f32), w_rkls = create(n_rkls, f32), w_usle = create(n_usle, f32);
+    for (auto* w : {&w_asp, &w_ls, &w_rkls, &w_usle})
+      if (!w->ok()) return w->error();
+    std::vector<std::int64_t> luv(std::size_t(threads), 0);
+    const float cell_ha = float(g.cell_area() / 10000.0);
+    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<float> R(m), K(m), slope(m), aspect(m, -1.0f), ls(m, -1.0f), rkls(m, -1.0f), usle(m, -1.0f);
+      std::vector<std::int32_t> LU(m);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, R.data()));
+      RL_TRY(rd->at(th, 1).read(0, y0, g.cols, h, K.data()));
+      RL_TRY(rd->at(th, 2).read(0, y0, g.cols, h, LU.data()));
+      RL_TRY(rd->at(th, 3).read(0, y0, g.cols, h, slope.data()));
+      const auto &r_nd = rd->at(th, 0).nodata(), &k_nd = rd->at(th, 1).nodata(), &lu_nd = rd->at(th, 2).nodata();
+      for (std::size_t j = 0; j < m; ++j) {
+        std::size_t i = o + j;
+        float C = -1.0f, P = -1.0f;
+        if (valid[i] && !is_nodata(LU[j], lu_nd)) {
+          auto it = cp.find(LU[j]);
+          if (it == cp.end())
+            return Error::field("eco.class_missing", "lucode",
+                                a.lulc + ": land-cover class " + std::to_string(LU[j]) + " is not in " + a.biophysical_table);
+          C = it->second.first;
+          P = it->second.second;
+          ++luv[std::size_t(th)];
+        }
+        wgt[i] = C >= 0 ? std::max(C, 0.001f) : 0.0f;
+        sth[i] = (slope[j] != kF32Min && valid[i]) ? std::min(std::max(slope[j] / 100.0f, 0.005f), 1.0f) : 0.0f;
+        if (!fd[i]) continue;
+        double num = 0, den = 0;
+        for (int k = 0; k < 8; ++k) {
+          int w = mfd_weight(fd[i], k);
+          std::size_t mm;
+          if (!w || !nb(i, k, mm)) continue;
+          num += w * ((k & 1) ? kSqrt2 : 1.0);
+          den += w;
+        }
+        if (den > 0) aspect[j] = float(num / den);
+        if (aspect[j] > 0) ls[j] = float(ls_factor_313(slope[j], fa[i], aspect[j], g.cell_w(), a.l_max));
+        if (!valid[i] || ls[j] < 0 || is_nodata(R[j], r_nd) || is_nodata(K[j], k_nd) || stream[i] == 255) continue;
+        rkls[j] = stream[i] == 1 ? 1.0f : ls[j] * R[j] * K[j] * cell_ha;
+        if (C >= 0) usle[j] = rkls[j] * C * P * float(1 - stream[i]);
+      }
+      RL_TRY(w_asp->write(0, y0, g.cols, h, aspect.data()));
+      RL_TRY(w_ls->write(0, y0, g.cols, h, ls.data()));
+      RL_TRY(w_rkls->write(0, y0, g.cols, h, rkls.data()));
+      return w_usle->write(0, y0, g.cols, h, usle.data());
+    }));
+    for (auto* w : {&w_asp, &w_ls, &w_rkls, &w_usle}) RL_TRY((*w)->close());
+    for (auto v : luv) lu_valid += v;
   }
   if (lu_valid == 0) return Error::field("eco.all_nodata", "lulc_path", a.lulc + ": no valid land-cover pixel inside the watersheds");
-  const float cell_ha = float(g.cell_area() / 10000.0);
-  std::vector<float> rkls(n, -1.0f), usle(n, -1.0f);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!valid[i] || ls[i] < 0 || is_nodata((*R)[i], r_nd) || is_nodata((*K)[i], k_nd) || stream[i] == 255) continue;
-    rkls[i] = stream[i] == 1 ? 1.0f : ls[i] * (*R)[i] * (*K)[i] * cell_ha;
-    if (C[i] >= 0) usle[i] = rkls[i] * C[i] * Pf[i] * float(1 - stream[i]);
-  }
-  R->clear(); R->shrink_to_fit();
-  K->clear(); K->shrink_to_fit();
+  RL_TRY(write_all(out(n_fa), g, WriteOptions{.type = PixelType::float64, .nodata = kFaNodata}, fa));
+  free_vec(fa);
+  res.seconds["ls"] = secs(t);
 
-  // Connectivity: W_bar, S_bar, D_up, D_dn, IC, SDR.
-  std::vector<double> v(n, 0.0);
-  std::vector<float> wgt(n, -1.0f), sth(n, -1.0f);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (C[i] >= 0) wgt[i] = std::max(C[i], 0.001f);
-    if (slope[i] != kF32Min && valid[i]) sth[i] = std::min(std::max(slope[i] / 100.0f, 0.005f), 1.0f);
+  // Connectivity: W_bar and S_bar (weighted accumulation / flow accumulation), D_up.
+  auto bar = [&](const std::vector<float>& v, const std::string& name) -> Status {
+    std::vector<double> acc = accumulate(fd, d, order, v, -1);
+    auto rd = Readers::open({src(n_fa)}, g, threads);
+    if (!rd.ok()) return rd.error();
+    auto w = create(name, f32);
+    if (!w.ok()) return w.error();
+    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<double> fa_s(m);
+      std::vector<float> b(m, -1.0f);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, fa_s.data()));
+      for (std::size_t j = 0; j < m; ++j)
+        if (fd[o + j]) b[j] = float(acc[o + j] / fa_s[j]);
+      return w->write(0, y0, g.cols, h, b.data());
+    }));
+    return w->close();
+  };
+  RL_TRY(bar(wgt, n_wbar));
+  RL_TRY(bar(sth, n_sbar));
+  {
+    auto rd = Readers::open({src(n_fa), src(n_wbar), src(n_sbar)}, g, threads);
+    if (!rd.ok()) return rd.error();
+    auto w = create(n_dup, f32);
+    if (!w.ok()) return w.error();
+    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<double> fa_s(m);
+      std::vector<float> wb(m), sb(m), b(m, -1.0f);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, fa_s.data()));
+      RL_TRY(rd->at(th, 1).read(0, y0, g.cols, h, wb.data()));
+      RL_TRY(rd->at(th, 2).read(0, y0, g.cols, h, sb.data()));
+      for (std::size_t j = 0; j < m; ++j)
+        if (fd[o + j]) b[j] = float(double(wb[j]) * double(sb[j]) * std::sqrt(fa_s[j] * g.cell_area()));
+      return w->write(0, y0, g.cols, h, b.data());
+    }));
+    RL_TRY(w->close());
   }
-  for (std::size_t i = 0; i < n; ++i) v[i] = wgt[i] >= 0 ? wgt[i] : 0.0;
-  auto accw = accumulate(fd, d, order, &v, -1);
-  for (std::size_t i = 0; i < n; ++i) v[i] = sth[i] >= 0 ? sth[i] : 0.0;
-  auto accs = accumulate(fd, d, order, &v, -1);
-  v.clear(); v.shrink_to_fit();
-  std::vector<float> wbar(n, -1.0f), sbar(n, -1.0f), dup(n, -1.0f);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!fd[i]) continue;
-    wbar[i] = float(accw[i] / fa[i]);
-    sbar[i] = float(accs[i] / fa[i]);
-    dup[i] = float(double(wbar[i]) * double(sbar[i]) * std::sqrt(fa[i] * g.cell_area()));
-  }
-  accw.clear(); accw.shrink_to_fit();
-  accs.clear(); accs.shrink_to_fit();
+  // D_dn, downslope-first.
   std::vector<double> ddn(n, -1.0);
   for (std::size_t h = order.size(); h-- > 0;) {
     std::size_t c = order[h];
@@ -251,24 +387,64 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     }
     if (den > 0) ddn[c] = num / den;
   }
-  std::vector<std::uint8_t> drains(n, 255);
-  std::vector<float> ic(n, kF32Min), sdr(n, -1.0f);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!fd[i]) continue;
-    drains[i] = ddn[i] >= 0 ? 1 : 0;
-    if (ddn[i] > 0 && dup[i] > 0) ic[i] = float(std::log10(double(dup[i]) / ddn[i]));
-    if (stream[i] == 1) sdr[i] = 0.0f;
-    else if (ic[i] != kF32Min) sdr[i] = float(a.sdr_max / (1.0 + std::exp((a.ic0 - double(ic[i])) / a.k)));
+  free_vec(order);
+  free_vec(wgt);
+  free_vec(sth);
+  RL_TRY(write_all(out(n_ddn), g, WriteOptions{.type = PixelType::float64, .nodata = -1}, ddn));
+  // IC, SDR (kept for the deposition traversal), what drains to the stream.
+  std::vector<float> sdr(n, -1.0f);
+  {
+    auto rd = Readers::open({src(n_dup)}, g, threads);
+    if (!rd.ok()) return rd.error();
+    auto w_ic = create(n_ic, f32min), w_dr = create(n_drains, u8);
+    for (auto* w : {&w_ic, &w_dr})
+      if (!w->ok()) return w->error();
+    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<float> dup(m), ic(m, kF32Min);
+      std::vector<std::uint8_t> drains(m, 255);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, dup.data()));
+      for (std::size_t j = 0; j < m; ++j) {
+        std::size_t i = o + j;
+        if (!fd[i]) continue;
+        drains[j] = ddn[i] >= 0 ? 1 : 0;
+        if (ddn[i] > 0 && dup[j] > 0) ic[j] = float(std::log10(double(dup[j]) / ddn[i]));
+        if (stream[i] == 1) sdr[i] = 0.0f;
+        else if (ic[j] != kF32Min) sdr[i] = float(a.sdr_max / (1.0 + std::exp((a.ic0 - double(ic[j])) / a.k)));
+      }
+      RL_TRY(w_ic->write(0, y0, g.cols, h, ic.data()));
+      return w_dr->write(0, y0, g.cols, h, drains.data());
+    }));
+    for (auto* w : {&w_ic, &w_dr}) RL_TRY((*w)->close());
   }
+  free_vec(ddn);
+  RL_TRY(write_all(out(n_sdr), g, f32, sdr));
   res.seconds["connectivity"] = secs(t);
 
-  // Sediment export and deposition (3.13.0 sdr_core traversal).
-  std::vector<float> sed_export(n, -1.0f), eprime(n, -1.0f), dep(n, -1.0f), fflux(n, -1.0f);
-  for (std::size_t i = 0; i < n; ++i)
-    if (usle[i] >= 0 && sdr[i] >= 0) {
-      sed_export[i] = usle[i] * sdr[i];
-      eprime[i] = usle[i] * (1.0f - sdr[i]);
-    }
+  // Sediment export (written now) and E' = USLE (1 - SDR) for the deposition traversal.
+  std::vector<float> eprime(n, -1.0f);
+  {
+    auto rd = Readers::open({src(n_usle)}, g, threads);
+    if (!rd.ok()) return rd.error();
+    auto w = create(n_sedx, f32);
+    if (!w.ok()) return w.error();
+    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<float> usle(m), sx(m, -1.0f);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, usle.data()));
+      for (std::size_t j = 0; j < m; ++j) {
+        std::size_t i = o + j;
+        if (usle[j] >= 0 && sdr[i] >= 0) {
+          sx[j] = usle[j] * sdr[i];
+          eprime[i] = usle[j] * (1.0f - sdr[i]);
+        }
+      }
+      return w->write(0, y0, g.cols, h, sx.data());
+    }));
+    RL_TRY(w->close());
+  }
+  // Deposition (3.13.0 sdr_core traversal).
+  std::vector<float> dep(n, -1.0f), fflux(n, -1.0f);
   {
     std::vector<std::size_t> stack;
     auto has_up = [&](std::size_t i) {
@@ -334,55 +510,73 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
             }
           }
   }
+  free_vec(fflux);
+  free_vec(eprime);
+  free_vec(fd);
+  free_vec(stream);
+  free_vec(valid);
   res.seconds["deposition"] = secs(t);
-  std::vector<float> av_eros(n, -1.0f), av_exp(n, -1.0f);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (rkls[i] >= 0 && usle[i] >= 0) av_eros[i] = rkls[i] - usle[i];
-    if (av_eros[i] >= 0 && sdr[i] >= 0 && dep[i] >= 0) av_exp[i] = av_eros[i] * sdr[i] + dep[i];
-  }
 
-  // Outputs.
-  const WriteOptions f32{.type = PixelType::float32, .nodata = -1};
-  const WriteOptions f32min{.type = PixelType::float32, .nodata = double(kF32Min)};
-  const WriteOptions u8{.type = PixelType::byte, .nodata = 255};
-  auto W = [&](const std::string& rel, const auto& data, const WriteOptions& o) -> Status {
-    res.files.push_back(rel);
-    return write_all(out(rel), g, o, data);
-  };
-  RL_TRY(W("rkls" + sfx + ".tif", rkls, f32));
-  RL_TRY(W("usle" + sfx + ".tif", usle, f32));
-  RL_TRY(W("sed_export" + sfx + ".tif", sed_export, f32));
-  RL_TRY(W("sed_deposition" + sfx + ".tif", dep, f32));
-  RL_TRY(W("avoided_erosion" + sfx + ".tif", av_eros, f32));
-  RL_TRY(W("avoided_export" + sfx + ".tif", av_exp, f32));
-  RL_TRY(W("stream" + sfx + ".tif", stream, u8));
-  RL_TRY(W("intermediate_outputs/sdr_factor" + sfx + ".tif", sdr, f32));
-  RL_TRY(W("intermediate_outputs/slope" + sfx + ".tif", slope, f32min));
-  RL_TRY(W("intermediate_outputs/flow_direction" + sfx + ".tif", fd, WriteOptions{.type = PixelType::int32, .nodata = 0}));
-  RL_TRY(W("intermediate_outputs/flow_accumulation" + sfx + ".tif", fa, WriteOptions{.type = PixelType::float64, .nodata = kFaNodata}));
-  RL_TRY(W("intermediate_outputs/weighted_avg_aspect" + sfx + ".tif", aspect, f32));
-  RL_TRY(W("intermediate_outputs/ls" + sfx + ".tif", ls, f32));
-  RL_TRY(W("intermediate_outputs/w_bar" + sfx + ".tif", wbar, f32));
-  RL_TRY(W("intermediate_outputs/s_bar" + sfx + ".tif", sbar, f32));
-  RL_TRY(W("intermediate_outputs/d_up" + sfx + ".tif", dup, f32));
-  RL_TRY(W("intermediate_outputs/d_dn" + sfx + ".tif", ddn, WriteOptions{.type = PixelType::float64, .nodata = -1}));
-  RL_TRY(W("intermediate_outputs/ic" + sfx + ".tif", ic, f32min));
-  RL_TRY(W("intermediate_outputs/what_drains_to_stream" + sfx + ".tif", drains, u8));
-  res.seconds["write"] = secs(t);
-
-  // Watershed table.
+  // Avoided erosion and export, deposition output, and the watershed sums (added in raster order).
   const std::size_t nz = zones->zones.size();
   std::vector<std::array<double, 5>> sums(nz + 1, {0, 0, 0, 0, 0});
-  for (std::size_t i = 0; i < n; ++i) {
-    std::int32_t z = (*zone)[i];
-    if (z <= 0 || std::size_t(z) > nz) continue;
-    auto& s = sums[std::size_t(z)];
-    if (usle[i] >= 0) s[0] += usle[i];
-    if (sed_export[i] >= 0) s[1] += sed_export[i];
-    if (dep[i] >= 0) s[2] += dep[i];
-    if (av_exp[i] >= 0) s[3] += av_exp[i];
-    if (av_eros[i] >= 0) s[4] += av_eros[i];
+  {
+    auto rd = Readers::open({zone_src, src(n_rkls), src(n_usle), src(n_sedx)}, g, threads);
+    if (!rd.ok()) return rd.error();
+    auto w_dep = create(n_dep, f32), w_ae = create(n_avero, f32), w_ax = create(n_avx, f32);
+    for (auto* w : {&w_dep, &w_ae, &w_ax})
+      if (!w->ok()) return w->error();
+    std::mutex mu;
+    std::condition_variable cv;
+    int summed = 0;      // strips added so far
+    bool abort = false;  // a strip failed: nobody waits for it
+    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
+      auto fail = [&](Status st) -> Status {
+        std::lock_guard lk(mu);
+        abort = true;
+        cv.notify_all();
+        return st;
+      };
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<std::int32_t> z(m);
+      std::vector<float> rkls(m), usle(m), sx(m), ae(m, -1.0f), ax(m, -1.0f);
+      for (auto st : {rd->at(th, 0).read(0, y0, g.cols, h, z.data()), rd->at(th, 1).read(0, y0, g.cols, h, rkls.data()),
+                      rd->at(th, 2).read(0, y0, g.cols, h, usle.data()), rd->at(th, 3).read(0, y0, g.cols, h, sx.data())})
+        if (!st.ok()) return fail(st);
+      for (std::size_t j = 0; j < m; ++j) {
+        std::size_t i = o + j;
+        if (rkls[j] >= 0 && usle[j] >= 0) ae[j] = rkls[j] - usle[j];
+        if (ae[j] >= 0 && sdr[i] >= 0 && dep[i] >= 0) ax[j] = ae[j] * sdr[i] + dep[i];
+      }
+      for (auto st : {w_dep->write(0, y0, g.cols, h, dep.data() + o), w_ae->write(0, y0, g.cols, h, ae.data()),
+                      w_ax->write(0, y0, g.cols, h, ax.data())})
+        if (!st.ok()) return fail(st);
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return abort || summed == y0 / kStrip; });
+      if (abort) return ok_status();  // the failing strip reports
+      for (std::size_t j = 0; j < m; ++j) {
+        std::int32_t zz = z[j];
+        if (zz <= 0 || std::size_t(zz) > nz) continue;
+        auto& s = sums[std::size_t(zz)];
+        std::size_t i = o + j;
+        if (usle[j] >= 0) s[0] += usle[j];
+        if (sx[j] >= 0) s[1] += sx[j];
+        if (dep[i] >= 0) s[2] += dep[i];
+        if (ax[j] >= 0) s[3] += ax[j];
+        if (ae[j] >= 0) s[4] += ae[j];
+      }
+      ++summed;
+      cv.notify_all();
+      return ok_status();
+    }));
+    for (auto* w : {&w_dep, &w_ae, &w_ax}) RL_TRY((*w)->close());
   }
+  res.seconds["write"] = secs(t);
+  for (auto* f : {&n_rkls, &n_usle, &n_sedx, &n_dep, &n_avero, &n_avx, &n_stream, &n_sdr, &n_slope, &n_fd, &n_fa,
+                  &n_asp, &n_ls, &n_wbar, &n_sbar, &n_dup, &n_ddn, &n_ic, &n_drains})
+    res.files.push_back(*f);
+
+  // Watershed table.
   const char* cols[5] = {"usle_tot", "sed_export", "sed_dep", "avoid_exp", "avoid_eros"};
   std::string csv = "ws_id,name,usle_tot,sed_export,sed_dep,avoid_exp,avoid_eros\n";
   for (std::size_t k = 0; k < nz; ++k) {

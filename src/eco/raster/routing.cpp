@@ -11,16 +11,16 @@ constexpr double kSqrt2 = 1.4142135623730951;
 }  // namespace
 
 void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid) {
+  // 8-byte items ordered by height only: the filled heights do not depend on the order in which
+  // cells of equal height leave the queue.
   struct Item {
     float h;
-    std::uint64_t seq;
     std::uint32_t i;
-    bool operator>(const Item& o) const { return h > o.h || (h == o.h && seq > o.seq); }
+    bool operator>(const Item& o) const { return h > o.h; }
   };
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> open;
   std::deque<std::uint32_t> pit;
   std::vector<std::uint8_t> closed(d.n(), 0);
-  std::uint64_t seq = 0;
   for (int y = 0; y < d.rows; ++y)
     for (int x = 0; x < d.cols; ++x) {
       std::size_t i = std::size_t(y) * d.cols + x;
@@ -32,7 +32,7 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
       }
       if (edge) {
         closed[i] = 1;
-        open.push({dem[i], seq++, std::uint32_t(i)});
+        open.push({dem[i], std::uint32_t(i)});
       }
     }
   while (!open.empty() || !pit.empty()) {
@@ -56,7 +56,7 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
         dem[n] = hc;
         pit.push_back(std::uint32_t(n));
       } else {
-        open.push({dem[n], seq++, std::uint32_t(n)});
+        open.push({dem[n], std::uint32_t(n)});
       }
     }
   }
@@ -335,10 +335,12 @@ std::vector<std::uint32_t> upslope_first_order(const std::vector<std::int32_t>& 
   return order;
 }
 
-std::vector<double> accumulate(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
-                               const std::vector<double>* v, double nodata) {
+namespace {
+template <class Init>
+std::vector<double> accumulate_with(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
+                                    double nodata, Init&& init) {
   std::vector<double> acc(d.n(), nodata);
-  for (auto c : order) acc[c] = v ? (*v)[c] : 1.0;
+  for (auto c : order) acc[c] = init(c);
   for (auto c : order) {
     std::int32_t f = fdir[c];
     int sum = 0;
@@ -356,6 +358,18 @@ std::vector<double> accumulate(const std::vector<std::int32_t>& fdir, Dims d, co
     }
   }
   return acc;
+}
+}  // namespace
+
+std::vector<double> accumulate(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
+                               const std::vector<double>* v, double nodata) {
+  if (!v) return accumulate_with(fdir, d, order, nodata, [](std::uint32_t) { return 1.0; });
+  return accumulate_with(fdir, d, order, nodata, [&](std::uint32_t c) { return (*v)[c]; });
+}
+
+std::vector<double> accumulate(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
+                               const std::vector<float>& v, double nodata) {
+  return accumulate_with(fdir, d, order, nodata, [&](std::uint32_t c) { return double(v[c]); });
 }
 
 }  // namespace riverlink::eco::raster

@@ -56,5 +56,8 @@ std::vector<std::uint32_t> upslope_first_order(const std::vector<std::int32_t>& 
 // cell (plain flow accumulation, counting the cell itself). Cells without direction get `nodata`.
 std::vector<double> accumulate(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
                                const std::vector<double>* v, double nodata);
+// The same with float32 per-cell values (acc_i starts at double(v_i)).
+std::vector<double> accumulate(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
+                               const std::vector<float>& v, double nodata);
 
 }  // namespace riverlink::eco::raster
