@@ -619,12 +619,37 @@ Result<InputReply> Lots::register_bidder(const auth::Principal& p, const std::st
   if (!st.ok()) return st.error();
   const std::string bidder = p.user_id;
   const int64_t deposit = (*st)->deposit_fen;
-  RL_TRY(I.ensure_accounts({Impl::account(ledger_id("wallet", bidder), codes::wallet,
-                                          ledger::account_flags::debits_must_not_exceed_credits,
-                                          "bidder:" + bidder, ""),
-                            Impl::account(ledger_id("escrow", lot_id), codes::escrow, 0,
-                                          "lot:" + lot_id, (*st)->division)},
-                           p.actor()));
+  {
+    // Refuse before writing anything when the deposit sub-account cannot cover the deposit
+    // (the ledger would refuse the hold too, but only after logging the attempt).
+    ledger::Id128 ids[] = {ledger_id("wallet", bidder), ledger_id("escrow", lot_id)};
+    auto found = I.ledger.lookup_accounts(ids);
+    if (!found.ok()) return found.error();
+    const ledger::Account* wallet = nullptr;
+    bool have_escrow = false;
+    for (const auto& acc : *found) {
+      if (acc.id == ids[0]) wallet = &acc;
+      if (acc.id == ids[1]) have_escrow = true;
+    }
+    const bool held_already = [&] {
+      std::lock_guard lk((*st)->mu);
+      const a::Bidder* b = (*st)->lot.find_bidder(bidder);
+      return b != nullptr && b->deposit_held;
+    }();
+    if (!held_already) {
+      const int64_t available = wallet == nullptr ? 0
+          : wallet->balances.credits_posted - wallet->balances.debits_posted - wallet->balances.debits_pending;
+      if (available < deposit) {
+        return Error::make(ErrorKind::conflict, "land.deposit_insufficient",
+                           "the deposit sub-account holds less than the lot's deposit");
+      }
+    }
+    if (!have_escrow) {
+      RL_TRY(I.ensure_accounts({Impl::account(ledger_id("escrow", lot_id), codes::escrow, 0,
+                                              "lot:" + lot_id, (*st)->division)},
+                               p.actor()));
+    }
+  }
   ledger::Transfer hold;
   hold.id = ledger_id("deposit", lot_id + ":" + bidder);
   hold.debit_account_id = ledger_id("wallet", bidder);
