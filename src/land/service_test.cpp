@@ -230,6 +230,17 @@ TEST_F(Land, MarketEntryFromEligibilityToRegistration) {
   for (const auto& s : (*st)["items"]) sum += s["amount_fen"].get<int64_t>();
   EXPECT_EQ(sum + (*st)["distribution"]["retained_fen"].get<int64_t>(), net);
   EXPECT_EQ((*st)["items"][0]["amount_fen"], (net - net * 12 / 100) * 2 / 9);  // m1: 2 of 9 shares
+  // Cash payouts moved on the ledger: collective -> each member's payout account.
+  int64_t on_ledger = 0;
+  for (const auto& s : (*st)["items"]) {
+    auto m = ledger->balances(ledger_id("member", "col-1:" + s["member_id"].get<std::string>()));
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->account.balances.credits_posted, s["amount_fen"].get<int64_t>());
+    on_ledger += m->account.balances.credits_posted;
+  }
+  auto colacc = ledger->balances(ledger_id("collective", "col-1"));
+  EXPECT_EQ(colacc->account.balances.credits_posted, net);
+  EXPECT_EQ(colacc->account.balances.debits_posted, on_ledger);
 
   ASSERT_TRUE(step(id, "register", {{"certificate_no", "苏(2026)宜兴市不动产权第0000001号"}, {"registered_date", "2026-11-20"}}).ok());
   EXPECT_EQ(state(id), "registered");
