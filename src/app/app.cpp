@@ -13,6 +13,7 @@
 #include "ledger/api.hpp"
 #include "vouchers/api.hpp"
 #include "transport/demo/yrd.hpp"
+#include "transport/feedset.hpp"
 #include "transport/stats/api.hpp"
 
 namespace riverlink::app {
@@ -30,6 +31,7 @@ std::vector<store::Migration> all_migrations() {
   }
   for (auto& m : land::migrations()) all.push_back(std::move(m));
   for (auto& m : transport_stats::migrations()) all.push_back(std::move(m));
+  for (auto& m : eco_api::migrations()) all.push_back(std::move(m));
   return all;
 }
 
@@ -45,28 +47,33 @@ App::App(const Config& cfg) {
   land_ = std::make_unique<land::Service>(*db_, *commands_, *ledger_, clock_, land::WorkCalendar::bundled());
   vouchers_ = std::make_unique<vouchers::Service>(*db_, *commands_, *ledger_, clock_, *ids_);
   {
-    // Journey planner timetable: the configured GTFS feeds, else the YRD demo network.
-    std::vector<transport::gtfs::Feed> feeds;
+    // Journey planner timetable: the configured GTFS feeds (files, folders or feed-set folders;
+    // POST /api/v1/transit/reload reads them again), else the YRD demo network.
     std::string list = cfg.transit_feeds;
     if (list.empty()) {
       auto f = transport::gtfs::load_feed_from_memory("yrd_demo", transport::demo::yrd_feed());
       if (!f.ok()) throw std::runtime_error("transit demo feed: " + f.error().message);
+      std::vector<transport::gtfs::Feed> feeds;
       feeds.push_back(std::move(*f));
+      auto tt = transport::build_timetable(feeds, {});
+      if (!tt.ok()) throw std::runtime_error("transit timetable: " + tt.error().message);
+      transit_ = std::make_unique<transport::TransitService>(std::move(*tt));
+    } else {
+      auto tt = transport::load_timetable(transport::expand_feed_list(list), {}, false);
+      if (!tt.ok()) throw std::runtime_error("transit feeds: " + tt.error().message);
+      transit_ = std::make_unique<transport::TransitService>(std::move(*tt), list, transport::BuildOptions{});
     }
-    for (std::size_t pos = 0; pos < list.size();) {
-      auto comma = list.find(',', pos);
-      auto path = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      pos = comma == std::string::npos ? list.size() : comma + 1;
-      if (path.empty()) continue;
-      auto f = transport::gtfs::load_feed(path);
-      if (!f.ok()) throw std::runtime_error("transit feed: " + f.error().message);
-      feeds.push_back(std::move(*f));
-    }
-    auto tt = transport::build_timetable(feeds, {});
-    if (!tt.ok()) throw std::runtime_error("transit timetable: " + tt.error().message);
-    transit_ = std::make_unique<transport::TransitService>(std::move(*tt));
   }
   transit_stats_ = std::make_unique<transport::stats::Service>(*db_, *commands_, clock_, *ids_);
+  {
+    // eco: GEP datasets and runs in a data folder (see Config::eco_dir).
+    std::string dir = cfg.eco_dir;
+    if (const char* e = std::getenv("RIVERLINK_ECO_DIR"); dir.empty() && e && *e) dir = e;
+    if (dir.empty()) dir = cfg.db_url.rfind("sqlite:", 0) == 0 ? cfg.db_url.substr(7) + ".eco" : "var/eco";
+    eco_ = std::make_unique<eco::Runs>(*db_, *commands_, *jobs_, clock_, *ids_, eco::RunsOptions{.data_dir = dir});
+    eco_demo_size_ = cfg.eco_demo_size;
+    if (const char* e = std::getenv("RIVERLINK_ECO_DEMO_SIZE"); !eco_demo_size_.empty() && e && *e) eco_demo_size_ = e;
+  }
   authenticator_ = std::make_unique<http::SessionAuthenticator>(*auth_);
   router_.set_authenticator(authenticator_.get());
 }
@@ -132,8 +139,9 @@ void App::register_routes(http::Metrics& metrics) {
   ledger::register_routes(router_, *ledger_);
   land::register_routes(router_, *land_);
   vouchers::register_routes(router_, *vouchers_);
-  transport::register_routes(router_, *transit_);
+  transport::register_routes(router_, *transit_, commands_.get());
   transport::stats::register_routes(router_, *transit_stats_);
+  eco::register_routes(router_, *eco_);
 }
 
 const std::vector<DemoLogin>& demo_logins() {
@@ -192,6 +200,17 @@ Result<SeedReport> seed_demo(App& app) {
     // Passenger statistics demo figures for Jiangsu (labelled demo data).
     auto t = app.transit_stats().seed_demo();
     if (!t.ok()) return t.error();
+  }
+  if (!app.eco_demo_size().empty()) {
+    // eco demo (labelled demo): the Suqian-like region and one completed GEP run with VEP parcels.
+#if defined(__SANITIZE_ADDRESS__)
+    const bool sanitized = true;
+#else
+    const bool sanitized = false;
+#endif
+    std::string size = app.eco_demo_size() == "auto" ? (sanitized ? "tiny" : "demo") : app.eco_demo_size();
+    auto e = eco::seed_demo(app.eco(), app.jobs(), size);
+    if (!e.ok()) return e.error();
   }
   return rep;
 }

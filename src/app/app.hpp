@@ -7,6 +7,7 @@
 #include "audit/command.hpp"
 #include "auth/service.hpp"
 #include "core/id.hpp"
+#include "eco/api.hpp"
 #include "http/auth_api.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -29,6 +30,12 @@ struct Config {
   // GTFS feeds (zips or folders, comma-separated) for the journey planner; empty: the built-in
   // YRD demo network (labelled demo).
   std::string transit_feeds;
+  // eco: data folder for GEP datasets and run outputs (empty: RIVERLINK_ECO_DIR, else next to a
+  // SQLite database as <file>.eco, else var/eco), and the demo GEP run that seed_demo makes
+  // (empty: none; "auto": tiny in sanitizer builds, else demo; or tiny | demo | full;
+  // RIVERLINK_ECO_DEMO_SIZE overrides a non-empty value).
+  std::string eco_dir;
+  std::string eco_demo_size;
 };
 
 // Reads RIVERLINK_PASSWORD_COST ("interactive", default, or "min" for test servers).
@@ -47,6 +54,8 @@ class App {
   land::Service& land() { return *land_; }
   vouchers::Service& vouchers() { return *vouchers_; }
   transport::TransitService& transit() { return *transit_; }
+  eco::Runs& eco() { return *eco_; }
+  const std::string& eco_demo_size() const { return eco_demo_size_; }
   transport::stats::Service& transit_stats() { return *transit_stats_; }
   http::Router& router() { return router_; }
   const core::Clock& clock() const { return clock_; }
@@ -66,6 +75,8 @@ class App {
   std::unique_ptr<land::Service> land_;
   std::unique_ptr<vouchers::Service> vouchers_;
   std::unique_ptr<transport::TransitService> transit_;
+  std::unique_ptr<eco::Runs> eco_;
+  std::string eco_demo_size_;
   std::unique_ptr<transport::stats::Service> transit_stats_;
   std::unique_ptr<http::SessionAuthenticator> authenticator_;
   http::Router router_;

@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { vouchersTests } from './vouchers.mjs';
-import { transportTests } from './transport.mjs';
+import { ecoTests } from './eco.mjs';
 import { landTests } from './land.mjs';
+import { transportTests } from './transport.mjs';
 
 const BASE = (process.env.RIVERLINK_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -21,13 +22,13 @@ const VERIFY_MS = 90_000;
 
 // Each demo login and the side navigation its role may see.
 const DEMO_USERS = [
-  ['admin', ['home', 'jobs', 'audit', 'users', 'land', 'vouchers', 'transit']],
-  ['officer_js', ['home', 'jobs', 'land', 'vouchers', 'transit']],
-  ['officer_sh', ['home', 'jobs', 'land', 'vouchers', 'transit']],
+  ['admin', ['home', 'jobs', 'audit', 'users', 'land', 'vouchers', 'transit', 'eco']],
+  ['officer_js', ['home', 'jobs', 'land', 'vouchers', 'transit', 'eco']],
+  ['officer_sh', ['home', 'jobs', 'land', 'vouchers', 'transit', 'eco']],
   ['enterprise', ['home', 'jobs', 'land', 'vouchers', 'transit']],
   ['provider', ['home', 'jobs', 'land', 'vouchers', 'transit']],
-  ['bank', ['home', 'jobs', 'land', 'vouchers', 'transit']],
-  ['auditor', ['home', 'jobs', 'audit', 'land', 'vouchers', 'transit']],
+  ['bank', ['home', 'jobs', 'land', 'vouchers', 'transit', 'eco']],
+  ['auditor', ['home', 'jobs', 'audit', 'land', 'vouchers', 'transit', 'eco']],
   ['agent', ['home', 'jobs', 'land', 'vouchers', 'transit']],
   ['bidder', ['home', 'jobs', 'land', 'vouchers', 'transit']],
 ];
@@ -210,8 +211,9 @@ const tests = [
     },
   ],
   ...vouchersTests({ BASE, loginOk, assert }),
-  ...transportTests({ BASE, loginOk, assert }),
+  ...ecoTests({ BASE, loginOk, assert }),
   ...landTests({ BASE, loginOk, assert }),
+  ...transportTests({ BASE, loginOk, assert }),
 ];
 
 async function main() {

@@ -29,6 +29,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'land/lots/:id', name: 'land-lot', component: () => import('./modules/land/LotPage.vue'), meta: { nav: 'land' } },
       { path: 'vouchers', name: 'vouchers', component: () => import('./modules/vouchers/VouchersPage.vue'), meta: { nav: 'vouchers' } },
       { path: 'transit', name: 'transit', component: () => import('./modules/transport/TransitPage.vue'), meta: { nav: 'transit' } },
+      { path: 'eco', name: 'eco', component: () => import('./modules/eco/EcoPage.vue'), meta: { nav: 'eco' } },
     ],
   },
   { path: '/:rest(.*)*', redirect: '/' },

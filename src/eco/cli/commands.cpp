@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "eco/demo/suqian.hpp"
 #include "eco/gep/invest.hpp"
 #include "eco/gep/run.hpp"
 #include "eco/vep/vep.hpp"
@@ -89,8 +90,26 @@ std::function<int()> add_commands(CLI::App& app) {
   vep->add_option("--baseline", vo->baseline, "output folder of the baseline `gep run`")->required();
   vep->add_option("--project", vo->project, "output folder of the project `gep run`")->required();
   vep->add_option("--out", vo->out, "output folder")->required();
+  struct DemoOpts { std::string out, size = "demo"; int cols = 0, rows = 0; };
+  auto dm = std::make_shared<DemoOpts>();
+  auto* demo_cmd = gep->add_subcommand("demo", "write the Suqian-like demo dataset (UTM 50N, 30 m; labelled demo)");
+  demo_cmd->add_option("--out", dm->out, "output folder")->required();
+  demo_cmd->add_option("--size", dm->size, "tiny | demo | full")->capture_default_str();
+  demo_cmd->add_option("--cols", dm->cols, "grid columns (overrides --size)");
+  demo_cmd->add_option("--rows", dm->rows, "grid rows (overrides --size)");
   return [=]() -> int {
     try {
+      if (*demo_cmd) {
+        auto o = demo::size_preset(dm->size);
+        if (!o.ok()) { std::fprintf(stderr, "gep demo: %s\n", o.error().message.c_str()); return 2; }
+        if (dm->cols > 0) o->cols = dm->cols;
+        if (dm->rows > 0) o->rows = dm->rows;
+        auto d = demo::generate_suqian(dm->out, *o);
+        if (!d.ok()) { std::fprintf(stderr, "gep demo: %s\n", d.error().message.c_str()); return 2; }
+        std::printf("wrote %zu files to %s (%d x %d px at 30 m)\n  riverlink gep run %s --out OUT\n", d->files.size(), d->dir.c_str(),
+                    o->cols, o->rows, d->run_file.c_str());
+        return 0;
+      }
       if (*vep) {
         auto r = vep::run_vep(vo->parcels, vo->id_field, vo->baseline, vo->project, vo->out);
         if (!r.ok()) { std::fprintf(stderr, "gep vep: %s\n", r.error().message.c_str()); return 2; }

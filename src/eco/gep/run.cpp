@@ -13,7 +13,9 @@
 #include <sstream>
 
 #include "core/hash.hpp"
+#include "eco/gep/formulas.hpp"
 #include "eco/gep/invest.hpp"
+#include "eco/gep/outputs.hpp"
 #include "eco/gep/table.hpp"
 #include "eco/raster/routing.hpp"
 
@@ -74,8 +76,31 @@ const std::vector<PixelIndicator>& pixel_indicators() {
       {"climate_regulation", "kWh", {"et"}, {"climate_applies"}},
       {"flood_regulation", "m3", {"storm_precipitation"}, {"storm_runoff_coef", "flood_applies"}},
       {"soil_retention", "t", {"dem", "erosivity", "erodibility"}, {"usle_c", "usle_p"}},
+      {"sand_fixation", "t", {"wind_factor", "erodible_fraction", "crust_factor", "roughness_factor"}, {"rweq_c"}},
   };
   return v;
+}
+
+// Rasters and coefficient columns that a variant or component adds to an indicator.
+void variant_needs(const core::Json& profile, const std::string& ind, std::vector<std::string>& rasters, std::vector<std::string>& cols) {
+  if (!profile["indicators"].contains(ind)) return;
+  const auto& i = profile["indicators"][ind];
+  if (ind == "climate_regulation" && i.value("variant", "et_year") == "transpiration") {
+    rasters = {"evaporation_hot_days"};
+    cols = {"epp_kj_m2_d", "water_surface"};
+  }
+  if (ind == "flood_regulation" && i.contains("components") && i["components"].is_array())
+    for (auto& c : i["components"])
+      if (c == "marsh") cols.insert(cols.end(), {"marsh_soil_depth_m", "marsh_theta_s", "marsh_theta", "marsh_detention_m"});
+}
+
+bool has_component(const core::Json& profile, const std::string& ind, const std::string& comp) {
+  if (!profile["indicators"].contains(ind)) return false;
+  const auto& i = profile["indicators"][ind];
+  if (!i.contains("components") || !i["components"].is_array()) return comp == "vegetation";
+  for (auto& c : i["components"])
+    if (c == comp) return true;
+  return false;
 }
 
 bool included(const core::Json& profile, const std::string& ind) {
@@ -175,7 +200,7 @@ namespace {
 
 struct Loaded {
   Table coef;
-  std::vector<std::vector<std::string>> prices, deflators, emissions, products;
+  std::vector<std::vector<std::string>> prices, deflators, emissions, products, water_bodies, coastline;
   std::map<std::string, double> unit_price;  // price item -> yuan per unit in the accounting year
   std::vector<std::string> pixel;            // included per-pixel indicators
   std::vector<std::pair<std::string, std::string>> pollutants;  // (indicator, pollutant)
@@ -211,10 +236,15 @@ Result<Loaded> load_tables(const RunDefinition& d) {
   for (auto& pi : pixel_indicators()) {
     if (!included(d.profile, pi.name)) continue;
     L.pixel.push_back(pi.name);
-    for (auto& r : pi.rasters)
+    std::vector<std::string> rasters = pi.rasters, cols = pi.columns, xr, xc;
+    if (std::string(pi.name) == "climate_regulation" && inds[pi.name].value("variant", "et_year") == "transpiration") rasters.clear(), cols.clear();
+    variant_needs(d.profile, pi.name, xr, xc);
+    rasters.insert(rasters.end(), xr.begin(), xr.end());
+    cols.insert(cols.end(), xc.begin(), xc.end());
+    for (auto& r : rasters)
       if (!d.rasters.count(r))
         return run_error("eco.run_invalid", "rasters." + r, d.file + ": indicator " + pi.name + " needs rasters." + r);
-    RL_TRY(L.coef.require(pi.columns));
+    RL_TRY(L.coef.require(cols));
     if (!inds[pi.name].contains("price"))
       return run_error("eco.profile_invalid", pi.name, d.profile_path + ": indicators." + pi.name + ".price is missing");
     RL_TRY(need_price(inds[pi.name]["price"].get<std::string>()));
@@ -229,6 +259,32 @@ Result<Loaded> load_tables(const RunDefinition& d) {
       RL_TRY(need_price(item.get<std::string>()));
       L.pollutants.push_back({capped, pol});
     }
+  }
+  if (included(d.profile, "flood_regulation") &&
+      (has_component(d.profile, "flood_regulation", "lakes") || has_component(d.profile, "flood_regulation", "reservoirs"))) {
+    RL_TRY(rows("water_bodies", L.water_bodies, true));
+    if (L.water_bodies.empty() || L.water_bodies[0].size() < 5 || L.water_bodies[0][0] != "zone_id" || L.water_bodies[0][2] != "kind" ||
+        L.water_bodies[0][3] != "area_km2" || L.water_bodies[0][4] != "capacity_m3")
+      return run_error("eco.table_invalid", "tables.water_bodies",
+                       d.tables.at("water_bodies") + ": header must start zone_id,name,kind,area_km2,capacity_m3");
+    for (std::size_t r = 1; r < L.water_bodies.size(); ++r) {
+      const auto& row = L.water_bodies[r];
+      std::string where = d.tables.at("water_bodies") + " line " + std::to_string(r + 1);
+      if (row.size() < 5 || (row[2] != "lake" && row[2] != "reservoir"))
+        return run_error("eco.table_invalid", "kind", where + ": kind must be lake or reservoir");
+      const std::string& num = row[2] == "lake" ? row[3] : row[4];
+      char* end = nullptr;
+      double v = std::strtod(num.c_str(), &end);
+      if (num.empty() || *end || v < 0)
+        return run_error("eco.table_invalid", row[2] == "lake" ? "area_km2" : "capacity_m3",
+                         where + ": " + (row[2] == "lake" ? "area_km2" : "capacity_m3") + " must be a number >= 0");
+    }
+  }
+  if (included(d.profile, "coastal_protection")) {
+    RL_TRY(rows("coastline", L.coastline, true));
+    if (!inds["coastal_protection"].contains("price"))
+      return run_error("eco.profile_invalid", "coastal_protection", d.profile_path + ": indicators.coastal_protection.price is missing");
+    RL_TRY(need_price(inds["coastal_protection"]["price"].get<std::string>()));
   }
   for (const char* tab : {"provisioning", "cultural"}) {
     if (!included(d.profile, tab)) continue;
@@ -319,7 +375,8 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   const auto& P = d.profile;
   const auto& inds = P["indicators"];
   // Parameters (from the profile) of the included indicators.
-  double lambda = 0, ac_r = 0;
+  double lambda = 0, ac_r = 0, hot_days = 0, humidifier = 0;
+  std::string climate_variant;
   if (std::find(L->pixel.begin(), L->pixel.end(), "climate_regulation") != L->pixel.end()) {
     auto l = param(P, "latent_heat_kj_per_kg", d.profile_path);
     if (!l.ok()) return l.error();
@@ -327,13 +384,48 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     if (!r.ok()) return r.error();
     lambda = *l;
     ac_r = *r;
-    // Only the whole-year ET variant is implemented; the transpiration-days variant (EPP x days,
-    // plus water-surface evaporation) is refused rather than silently replaced.
-    std::string variant = inds["climate_regulation"].value("variant", "et_year");
-    if (variant != "et_year")
+    // Two explicit variants (spec 3.11): whole-year ET x latent heat ("et_year", Zhejiang county
+    // practice), or transpiration on the air-conditioning days plus water-surface evaporation
+    // ("transpiration", EPP x days + E_w q / (3600 r) + E_w y). Anything else is refused.
+    climate_variant = inds["climate_regulation"].value("variant", "");
+    if (climate_variant != "et_year" && climate_variant != "transpiration")
       return run_error("eco.profile_invalid", "climate_regulation.variant",
-                       d.profile_path + ": climate_regulation.variant '" + variant + "' is not implemented (only et_year)");
+                       d.profile_path + ": climate_regulation.variant must be et_year or transpiration (got '" + climate_variant + "')");
+    if (climate_variant == "transpiration") {
+      auto dd = param(P, "hot_days", d.profile_path);
+      if (!dd.ok()) return dd.error();
+      auto y = param(P, "humidifier_kwh_per_m3", d.profile_path);
+      if (!y.ok()) return y.error();
+      hot_days = *dd;
+      humidifier = *y;
+    }
   }
+  // Flood regulation by lakes and reservoirs (table rows), sand fixation (RWEQ) parameters.
+  double lake_ln_a = 0, lake_b = 0, lake_c = 0, res_ratio = 0;
+  if (included(P, "flood_regulation") && has_component(P, "flood_regulation", "lakes")) {
+    for (auto [k, dst] : {std::pair{"lake_flood_ln_a", &lake_ln_a}, {"lake_flood_b", &lake_b}, {"lake_flood_c", &lake_c}}) {
+      auto x = param(P, k, d.profile_path);
+      if (!x.ok()) return x.error();
+      *dst = *x;
+    }
+  }
+  if (included(P, "flood_regulation") && has_component(P, "flood_regulation", "reservoirs")) {
+    auto x = param(P, "reservoir_flood_ratio", d.profile_path);
+    if (!x.ok()) return x.error();
+    res_ratio = *x;
+  }
+  double rweq[6] = {0, 0, 0, 0, 0, 0};  // z, a, b, e, rho, depth
+  if (std::find(L->pixel.begin(), L->pixel.end(), "sand_fixation") != L->pixel.end()) {
+    const char* names[6] = {"rweq_z_m", "rweq_a", "rweq_b", "rweq_e", "sand_bulk_density_t_m3", "sand_layer_depth_m"};
+    for (int k = 0; k < 6; ++k) {
+      auto x = param(P, names[k], d.profile_path);
+      if (!x.ok()) return x.error();
+      rweq[k] = *x;
+    }
+    if (rweq[4] <= 0 || rweq[5] <= 0)
+      return run_error("eco.profile_invalid", "sand_layer_depth_m", d.profile_path + ": sand bulk density and layer depth must be > 0");
+  }
+  const bool flood_veg = has_component(P, "flood_regulation", "vegetation"), flood_marsh = has_component(P, "flood_regulation", "marsh");
   std::vector<std::string> keys = {"lulc", "zones"};
   std::map<std::string, std::string> paths = {{"zones", zones->raster_path}};
   if (std::find(L->pixel.begin(), L->pixel.end(), "soil_retention") != L->pixel.end()) {
@@ -399,12 +491,13 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     return v.ok() ? *v : 0.0;
   };
   // Per-pixel services: pixel indicators + one capacity layer per pollutant.
-  struct Svc { std::string name, indicator, unit, price_item; };
+  struct Svc { std::string name, indicator, unit, price_item; double price_factor = 1; };
   std::vector<Svc> svcs;
   for (auto& n : L->pixel) {
     std::string unit;
     for (auto& pi : pixel_indicators()) if (n == pi.name) unit = pi.unit;
-    svcs.push_back({n, n, unit, inds[n]["price"].get<std::string>()});
+    // Sand fixation is priced per m2 of sand layer: Q / (rho h) x c.
+    svcs.push_back({n, n, unit, inds[n]["price"].get<std::string>(), n == "sand_fixation" ? 1.0 / (rweq[4] * rweq[5]) : 1.0});
   }
   for (auto& [ind, pol] : L->pollutants) svcs.push_back({ind + "_" + pol, ind, "kg", inds[ind]["pollutants"][pol].get<std::string>()});
   const std::size_t ns = svcs.size(), nz = zones->zones.size();
@@ -455,24 +548,44 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
         double qty = NAN;
         if (sv.name == "water_conservation") {
           if (ok("precipitation", i) && ok("et", i)) {
-            double p = in["precipitation"][i];
-            double x = coefv(code, "wc_applies") ? (p - coefv(code, "runoff_coef") * p - in["et"][i]) * area * 1e-3 : 0.0;
+            double x = coefv(code, "wc_applies")
+                           ? formula::water_conservation_m3(in["precipitation"][i], coefv(code, "runoff_coef"), in["et"][i], area)
+                           : 0.0;
             if (x < 0) { ++acc[std::size_t(t)][s].negative; x = 0; }
             qty = x;
           }
         } else if (sv.name == "carbon_sequestration" || sv.name == "oxygen_release") {
           if (ok("npp", i)) {
             // NPP in g C/m2/yr -> NEP (g C) -> t CO2; oxygen = 32/44 of the CO2 mass.
-            double co2 = 44.0 / 12.0 * coefv(code, "nep_ratio") * in["npp"][i] * area * 1e-6;
-            qty = sv.name == "carbon_sequestration" ? co2 : co2 * 32.0 / 44.0;
+            double co2 = formula::carbon_co2_t(in["npp"][i], coefv(code, "nep_ratio"), area);
+            qty = sv.name == "carbon_sequestration" ? co2 : formula::oxygen_t(co2);
           }
         } else if (sv.name == "climate_regulation") {
-          if (ok("et", i)) qty = coefv(code, "climate_applies") ? in["et"][i] * 1e-3 * area * 1000.0 * lambda / (3600.0 * ac_r) : 0.0;
-        } else if (sv.name == "flood_regulation") {
-          if (ok("storm_precipitation", i)) {
-            double ph = in["storm_precipitation"][i];
-            qty = coefv(code, "flood_applies") ? std::max(0.0, ph - ph * coefv(code, "storm_runoff_coef")) * area * 1e-3 : 0.0;
+          if (climate_variant == "et_year") {
+            if (ok("et", i)) qty = coefv(code, "climate_applies") ? formula::climate_et_year_kwh(in["et"][i], area, lambda, ac_r) : 0.0;
+          } else {
+            double x = formula::climate_transpiration_kwh(coefv(code, "epp_kj_m2_d"), area, hot_days, ac_r);
+            if (coefv(code, "water_surface") && ok("evaporation_hot_days", i))
+              x += formula::climate_water_surface_kwh(in["evaporation_hot_days"][i], area, lambda, ac_r, humidifier);
+            qty = x;
           }
+        } else if (sv.name == "flood_regulation") {
+          double x = 0;
+          bool any = false;
+          if (flood_veg && ok("storm_precipitation", i)) {
+            any = true;
+            if (coefv(code, "flood_applies")) x += formula::flood_vegetation_m3(in["storm_precipitation"][i], coefv(code, "storm_runoff_coef"), area);
+          }
+          if (flood_marsh) {
+            any = true;
+            x += formula::flood_marsh_m3(area, coefv(code, "marsh_soil_depth_m"), coefv(code, "marsh_theta_s"), coefv(code, "marsh_theta"),
+                                         coefv(code, "marsh_detention_m"));
+          }
+          if (any) qty = x;
+        } else if (sv.name == "sand_fixation") {
+          if (ok("wind_factor", i) && ok("erodible_fraction", i) && ok("crust_factor", i) && ok("roughness_factor", i))
+            qty = formula::sand_fixation_t(in["wind_factor"][i] * in["erodible_fraction"][i] * in["crust_factor"][i] * in["roughness_factor"][i],
+                                           coefv(code, "rweq_c"), rweq[0], rweq[1], rweq[2], rweq[3], area);
         } else if (sv.name == "soil_retention") {
           // RUSLE: R K LS (1 - C P) x pixel ha (t/yr) = potential minus actual erosion.
           if (ok("erosivity", i) && ok("erodibility", i) && in["ls"][i] >= 0)
@@ -484,7 +597,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
         }
         if (std::isnan(qty)) continue;
         q[s][i] = float(qty);
-        v[s][i] = float(qty * L->unit_price.at(sv.price_item));
+        v[s][i] = float(qty * L->unit_price.at(sv.price_item) * sv.price_factor);
         acc[std::size_t(t)][s].zone[zi] += qty;
         acc[std::size_t(t)][s].cls[std::size_t(code - lo)] += qty;
       }
@@ -528,7 +641,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   for (std::size_t s = 0; s < ns; ++s) {
     const auto& sv = svcs[s];
     std::string cat = inds[sv.indicator].value("category", "regulating");
-    double price = L->unit_price.at(sv.price_item);
+    double price = L->unit_price.at(sv.price_item) * sv.price_factor;
     auto& T = tot[sv.indicator];
     T.indicator = sv.indicator;
     T.category = cat;
@@ -544,7 +657,8 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
       T.value_fen += fen;
       zcsv += std::to_string(zones->zones[z].id) + "," + zones->zones[z].name + "," + sv.indicator + "," + sv.name + "," + cat + "," +
               T.unit + "," + csv_num(qty) + "," + std::to_string(fen) + "\n";
-      zj.push_back({{"zone_id", zones->zones[z].id}, {"indicator", sv.indicator}, {"service", sv.name}, {"quantity", qty}, {"value_fen", fen}});
+      zj.push_back({{"zone_id", zones->zones[z].id}, {"zone_name", zones->zones[z].name}, {"indicator", sv.indicator}, {"service", sv.name},
+                    {"category", cat}, {"unit", T.unit}, {"quantity", qty}, {"value_fen", fen}});
     }
     for (std::size_t c = 0; c < ncls; ++c) {
       if (!L->coef.rows.count(std::int64_t(c) + lo)) continue;
@@ -554,6 +668,11 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
       cj.push_back({{"lucode", std::int64_t(c) + lo}, {"service", sv.name}, {"quantity", qty}, {"value_fen", to_fen(qty * price)}});
     }
   }
+  auto zone_name = [&](std::int64_t id) -> std::string {
+    for (auto& z : zones->zones)
+      if (z.id == id) return z.name;
+    return "";
+  };
   // Table services (provisioning / cultural): products.csv zone_id,indicator,price_item,quantity,year
   for (std::size_t r = 1; r < L->products.size(); ++r) {
     const auto& row = L->products[r];
@@ -567,8 +686,57 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     T.unit = "item";
     T.quantity += qty;
     T.value_fen += fen;
-    zcsv += row[0] + ",," + row[1] + "," + row[2] + "," + T.category + ",item," + csv_num(qty) + "," + std::to_string(fen) + "\n";
-    zj.push_back({{"zone_id", std::atoll(row[0].c_str())}, {"indicator", row[1]}, {"service", row[2]}, {"quantity", qty}, {"value_fen", fen}});
+    zcsv += row[0] + "," + zone_name(std::atoll(row[0].c_str())) + "," + row[1] + "," + row[2] + "," + T.category + ",item," + csv_num(qty) + "," + std::to_string(fen) + "\n";
+    zj.push_back({{"zone_id", std::atoll(row[0].c_str())}, {"zone_name", zone_name(std::atoll(row[0].c_str()))}, {"indicator", row[1]},
+                  {"service", row[2]}, {"category", T.category}, {"unit", "item"}, {"quantity", qty}, {"value_fen", fen}});
+  }
+  // Table rows of regulating services: a quantity per zone priced with the indicator's item.
+  auto table_row = [&](const std::string& zone, const std::string& indicator, const std::string& service, const std::string& unit,
+                       double qty, double price) {
+    std::int64_t fen = to_fen(qty * price);
+    auto& T = tot[indicator];
+    T.indicator = indicator;
+    T.category = inds[indicator].value("category", "regulating");
+    if (T.unit.empty()) T.unit = unit;
+    T.quantity += qty;
+    T.value_fen += fen;
+    std::int64_t zid = std::atoll(zone.c_str());
+    zcsv += zone + "," + zone_name(zid) + "," + indicator + "," + service + "," + T.category + "," + unit + "," + csv_num(qty) + "," +
+            std::to_string(fen) + "\n";
+    zj.push_back({{"zone_id", zid}, {"zone_name", zone_name(zid)}, {"indicator", indicator}, {"service", service}, {"category", T.category},
+                  {"unit", unit}, {"quantity", qty}, {"value_fen", fen}});
+  };
+  // Flood regulation by lakes (regression on the whole lake's area, shared out by the area in
+  // each zone) and reservoirs (ratio x capacity): water_bodies.csv zone_id,name,kind,area_km2,capacity_m3.
+  if (included(P, "flood_regulation") && !L->water_bodies.empty()) {
+    double price = L->unit_price.at(inds["flood_regulation"]["price"].get<std::string>());
+    std::map<std::string, double> lake_area;
+    for (std::size_t r = 1; r < L->water_bodies.size(); ++r)
+      if (L->water_bodies[r][2] == "lake") lake_area[L->water_bodies[r][1]] += std::strtod(L->water_bodies[r][3].c_str(), nullptr);
+    for (std::size_t r = 1; r < L->water_bodies.size(); ++r) {
+      const auto& row = L->water_bodies[r];
+      if (row[2] == "lake" && has_component(P, "flood_regulation", "lakes")) {
+        double a = std::strtod(row[3].c_str(), nullptr), total = lake_area[row[1]];
+        double q = total > 0 ? formula::flood_lake_m3(total, lake_ln_a, lake_b, lake_c) * a / total : 0.0;
+        table_row(row[0], "flood_regulation", "flood_regulation_lakes", "m3", q, price);
+      } else if (row[2] == "reservoir" && has_component(P, "flood_regulation", "reservoirs")) {
+        table_row(row[0], "flood_regulation", "flood_regulation_reservoirs", "m3",
+                  formula::flood_reservoir_m3(std::strtod(row[4].c_str(), nullptr), res_ratio), price);
+      }
+    }
+  }
+  // Coastal protection: coastline.csv zone_id,habitat,length_km (km protected by the profile's habitats).
+  if (included(P, "coastal_protection")) {
+    double price = L->unit_price.at(inds["coastal_protection"]["price"].get<std::string>());
+    const auto& hab = inds["coastal_protection"].contains("habitats") ? inds["coastal_protection"]["habitats"] : core::Json::array();
+    for (std::size_t r = 1; r < L->coastline.size(); ++r) {
+      const auto& row = L->coastline[r];
+      if (row.size() < 3) continue;
+      bool counted = hab.empty();
+      for (auto& h : hab) counted = counted || h == row[1];
+      if (!counted) continue;
+      table_row(row[0], "coastal_protection", "coastal_protection_" + row[1], "km", std::strtod(row[2].c_str(), nullptr), price);
+    }
   }
   std::map<std::string, std::int64_t> cat_fen;
   std::string scsv = "indicator,category,unit,quantity,value_fen\n";
@@ -615,6 +783,15 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     res.files.push_back("rasters/" + s.name + "_quantity.tif");
     res.files.push_back("rasters/" + s.name + "_value.tif");
   }
+  // Quick-look PNGs of the value rasters and the printable report.
+  std::vector<std::string> names;
+  for (auto& s : svcs) names.push_back(s.name);
+  auto ql = write_quicklooks(out, names);
+  if (!ql.ok()) return ql.error();
+  for (auto& q : *ql) res.files.push_back(q.png);
+  res.files.push_back("quicklooks.json");
+  RL_TRY(write_report(out, summary, zj, *ql, res.manifest_sha256));
+  res.files.push_back("report.html");
   return res;
 }
 

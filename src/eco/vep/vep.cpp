@@ -180,7 +180,7 @@ Result<VepResult> run_vep(const std::string& parcels_path, const std::string& id
     csv += std::to_string(r.parcel_id) + "," + r.parcel_name + "," + r.service + "," + b + "," + std::to_string(r.baseline_fen) + "," +
            std::to_string(r.project_fen) + "," + std::to_string(r.gain_fen) + "," + std::to_string(r.baseline_centre_fen) + "," +
            std::to_string(r.project_centre_fen) + "," + std::to_string(r.gain_centre_fen) + "\n";
-    js.push_back({{"parcel_id", r.parcel_id}, {"service", r.service}, {"baseline_fen", r.baseline_fen}, {"project_fen", r.project_fen},
+    js.push_back({{"parcel_id", r.parcel_id}, {"name", r.parcel_name}, {"area_m2", r.parcel_area_m2}, {"service", r.service}, {"baseline_fen", r.baseline_fen}, {"project_fen", r.project_fen},
                   {"gain_fen", r.gain_fen}, {"baseline_centre_fen", r.baseline_centre_fen}, {"project_centre_fen", r.project_centre_fen},
                   {"gain_centre_fen", r.gain_centre_fen}});
   }

@@ -6,16 +6,17 @@ const keys = (role: Role | null) => navFor(role).map((n) => n.key);
 
 describe('role-based navigation', () => {
   it('gives the platform admin every page', () => {
-    expect(keys('platform_admin')).toEqual(['home', 'jobs', 'audit', 'users', 'land', 'vouchers', 'transit']);
+    expect(keys('platform_admin')).toEqual(['home', 'jobs', 'audit', 'users', 'land', 'vouchers', 'transit', 'eco']);
   });
 
   it('gives the auditor the audit log but not users', () => {
-    expect(keys('auditor')).toEqual(['home', 'jobs', 'audit', 'land', 'vouchers', 'transit']);
+    expect(keys('auditor')).toEqual(['home', 'jobs', 'audit', 'land', 'vouchers', 'transit', 'eco']);
   });
 
   it('gives every other role home and jobs only', () => {
     for (const role of ROLES.filter((r) => r !== 'platform_admin' && r !== 'auditor')) {
-      expect(keys(role), role).toEqual(['home', 'jobs', 'land', 'vouchers', 'transit']);
+      const eco = role === 'officer' || role === 'bank' ? ['eco'] : [];
+      expect(keys(role), role).toEqual(['home', 'jobs', 'land', 'vouchers', 'transit', ...eco]);
     }
   });
 

@@ -2,7 +2,7 @@
 // Only modules that exist are listed; a module joins here when it is built.
 import type { Role } from './types';
 
-export type NavKey = 'home' | 'jobs' | 'audit' | 'users' | 'land' | 'vouchers' | 'transit';
+export type NavKey = 'home' | 'jobs' | 'audit' | 'users' | 'land' | 'vouchers' | 'transit' | 'eco';
 
 export interface NavItem {
   key: NavKey;
@@ -21,6 +21,7 @@ export const NAV: readonly NavItem[] = [
   { key: 'land', path: '/land', label: 'nav.land' },
   { key: 'vouchers', path: '/vouchers', label: 'nav.vouchers' },
   { key: 'transit', path: '/transit', label: 'nav.transit' },
+  { key: 'eco', path: '/eco', label: 'nav.eco', roles: ['platform_admin', 'officer', 'auditor', 'bank'] },
 ];
 
 export function canAccess(roles: readonly Role[] | undefined, role: Role | null | undefined): boolean {

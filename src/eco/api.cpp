@@ -1,0 +1,545 @@
+#include "eco/api.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/divisions.hpp"
+#include "eco/demo/suqian.hpp"
+#include "eco/gep/run.hpp"
+#include "eco/vep/vep.hpp"
+
+namespace riverlink::eco {
+
+namespace fs = std::filesystem;
+using auth::Role;
+using core::Json;
+using core::JsonType;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr const char* kTag = "eco";
+
+Result<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::make(ErrorKind::not_found, "eco.file_missing", "no file " + fs::path(path).filename().string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<std::string> base64_decode(const std::string& in, const std::string& name) {
+  static int8_t table[256];
+  static bool init = [] {
+    std::fill(std::begin(table), std::end(table), int8_t(-1));
+    const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(a[i])] = int8_t(i);
+    table[static_cast<unsigned char>('-')] = 62;
+    table[static_cast<unsigned char>('_')] = 63;
+    return true;
+  }();
+  (void)init;
+  std::string out;
+  out.reserve(in.size() * 3 / 4);
+  unsigned buf = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=' || c == '\n' || c == '\r') continue;
+    int v = table[static_cast<unsigned char>(c)];
+    if (v < 0) return Error::field("eco.bad_upload", "files." + name, "files." + name + ": not base64");
+    buf = (buf << 6) | unsigned(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(char((buf >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// A relative path inside a dataset: no absolute paths, no "..", no empty segments.
+bool safe_relative(const std::string& p) {
+  if (p.empty() || p.size() > 200 || p[0] == '/' || p.find('\\') != std::string::npos) return false;
+  for (auto& part : fs::path(p))
+    if (part == ".." || part == "." || part.empty()) return false;
+  return true;
+}
+
+bool inside(const std::string& dir, const std::string& path) {
+  auto d = fs::weakly_canonical(dir).string() + "/";
+  auto f = fs::weakly_canonical(path).string();
+  return f.rfind(d, 0) == 0;
+}
+
+Json run_json(const store::Row& r) {
+  Json j = {{"id", r.str(0)},
+            {"dataset_id", r.str(1)},
+            {"vep", r.i64(2) != 0},
+            {"job_id", r.is_null(3) ? Json() : Json(r.str(3))},
+            {"status", r.str(4)},
+            {"gep_fen", r.is_null(5) ? Json() : Json(r.i64(5))},
+            {"error", r.is_null(6) ? Json() : Json(r.str(6))},
+            {"created_by", r.str(7)},
+            {"created_at", r.str(8)},
+            {"finished_at", r.is_null(9) ? Json() : Json(r.str(9))}};
+  if (r.size() > 10) j["dataset_name"] = r.str(10);
+  return j;
+}
+constexpr const char* kRunCols =
+    "r.id, r.dataset_id, r.vep, r.job_id, r.status, r.gep_fen, r.error, r.created_by, r.created_at, r.finished_at, d.name";
+
+Json dataset_json(const store::Row& r) {
+  return {{"id", r.str(0)},          {"name", r.str(1)},       {"kind", r.str(2)},
+          {"division_code", r.str(3)}, {"run_file", r.str(5)}, {"vep", !r.is_null(6) && !r.is_null(7)},
+          {"created_by", r.str(8)},  {"created_at", r.str(9)}};
+}
+constexpr const char* kDatasetCols = "id, name, kind, division_code, dir, run_file, project_run_file, parcels_file, created_by, created_at";
+
+}  // namespace
+
+Status can_read(const auth::Principal& p) {
+  return auth::require_role(p, {Role::platform_admin, Role::officer, Role::auditor, Role::bank});
+}
+
+Status can_write(const auth::Principal& p, const std::string& division_code) {
+  RL_TRY(auth::require_role(p, {Role::platform_admin, Role::officer}));
+  return auth::require_jurisdiction(p, division_code);
+}
+
+Runs::Runs(store::Database& db, audit::CommandRunner& commands, jobs::Runner& jobs, const core::Clock& clock, core::IdGenerator& ids,
+           RunsOptions opt)
+    : db_(db), commands_(commands), jobs_(jobs), clock_(clock), ids_(ids), opt_(std::move(opt)) {}
+
+Result<Json> Runs::dataset_row(const std::string& id) {
+  return store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<Json> {
+    auto r = tx.query_one(std::string("SELECT ") + kDatasetCols + " FROM eco_datasets WHERE id = ?", {id});
+    if (!r) return Error::make(ErrorKind::not_found, "eco.dataset_not_found", "no dataset " + id);
+    Json j = dataset_json(*r);
+    j["dir"] = r->str(4);
+    j["project_run_file"] = r->is_null(6) ? Json() : Json(r->str(6));
+    j["parcels_file"] = r->is_null(7) ? Json() : Json(r->str(7));
+    return j;
+  });
+}
+
+Result<Json> Runs::list_datasets(const auth::Principal& p) {
+  RL_TRY(can_read(p));
+  return store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<Json> {
+    Json items = Json::array();
+    for (auto& r : tx.query(std::string("SELECT ") + kDatasetCols + " FROM eco_datasets ORDER BY created_at DESC, id DESC")) items.push_back(dataset_json(r));
+    return Json{{"items", items}};
+  });
+}
+
+Result<Json> Runs::ensure_demo_dataset(const audit::CommandContext& ctx, int cols, int rows) {
+  const std::string rel = "datasets/suqian-demo-" + std::to_string(cols) + "x" + std::to_string(rows);
+  auto existing = store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<Json> {
+    auto r = tx.query_one(std::string("SELECT ") + kDatasetCols + " FROM eco_datasets WHERE kind = 'demo' AND dir = ?", {rel});
+    return r ? dataset_json(*r) : Json();
+  });
+  if (!existing.ok()) return existing.error();
+  const std::string dir = (fs::path(opt_.data_dir) / rel).string();
+  if (!existing->is_null() && fs::exists(fs::path(dir) / "run.json")) return *existing;
+  demo::SuqianOptions o;
+  o.cols = cols;
+  o.rows = rows;
+  auto d = demo::generate_suqian(dir, o);
+  if (!d.ok()) return d.error();
+  if (!existing->is_null()) return *existing;
+  std::string id = ids_.next();
+  Json payload = {{"dir", rel}, {"cols", cols}, {"rows", rows}};
+  auto out = commands_.run(ctx, "eco", "register_demo_dataset", payload, [&](store::Tx& tx) -> Result<Json> {
+    tx.exec("INSERT INTO eco_datasets (id, name, kind, division_code, dir, run_file, project_run_file, parcels_file, created_by, created_at) "
+            "VALUES (?, ?, 'demo', '321300', ?, 'run.json', 'run_project.json', 'parcels.geojson', ?, ?)",
+            {id, "宿迁 Suqian demo region (" + std::to_string(cols) + " x " + std::to_string(rows) + " px, 30 m)", rel, ctx.actor,
+             core::format_utc(clock_.now())});
+    return Json{{"id", id}};
+  });
+  if (!out.ok()) return out.error();
+  auto row = dataset_row(out->result["id"].get<std::string>());
+  if (!row.ok()) return row.error();
+  row->erase("dir");
+  return *row;
+}
+
+Result<Json> Runs::upload_dataset(const auth::Principal& p, const audit::CommandContext& ctx, const Json& body) {
+  const std::string division = body.value("division_code", "");
+  if (!core::Divisions::yrd().find(division))
+    return Error::field("eco.bad_division", "division_code", "division_code must be a GB/T 2260 code of the region");
+  RL_TRY(can_write(p, division));
+  const std::string name = body.value("name", "");
+  if (name.empty() || name.size() > 200) return Error::field("eco.bad_name", "name", "name must be 1..200 characters");
+  const auto& files = body["files"];
+  if (!files.is_object() || files.empty()) return Error::field("eco.bad_upload", "files", "files must map relative paths to base64 contents");
+  std::string run_file = body.value("run_file", "run.json");
+  for (auto* k : {"project_run_file", "parcels_file"})
+    if (body.contains(k) && !body[k].is_null() && !safe_relative(body[k].get<std::string>()))
+      return Error::field("eco.bad_upload", k, std::string(k) + " must be a relative path inside the dataset");
+  if (!safe_relative(run_file)) return Error::field("eco.bad_upload", "run_file", "run_file must be a relative path inside the dataset");
+  std::string id = ids_.next();
+  const std::string rel = "datasets/" + id;
+  const fs::path dir = fs::path(opt_.data_dir) / rel;
+  std::error_code ec;
+  auto discard = [&] { fs::remove_all(dir, ec); };
+  RL_TRY(demo::write_bundled(dir.string()));
+  for (auto& [path, b64] : files.items()) {
+    if (!safe_relative(path)) {
+      discard();
+      return Error::field("eco.bad_upload", "files." + path, "files: '" + path + "' must be a relative path inside the dataset");
+    }
+    if (!b64.is_string()) {
+      discard();
+      return Error::field("eco.bad_upload", "files." + path, "files." + path + " must be a base64 string");
+    }
+    auto bytes = base64_decode(b64.get<std::string>(), path);
+    if (!bytes.ok()) {
+      discard();
+      return bytes.error();
+    }
+    fs::create_directories((dir / path).parent_path(), ec);
+    std::ofstream o(dir / path, std::ios::binary);
+    o << *bytes;
+    if (!o) {
+      discard();
+      return Error::make(ErrorKind::internal, "eco.write_failed", "cannot store " + path);
+    }
+  }
+  // Validate everything before recording: paths stay inside the dataset, and the run definition
+  // passes `gep validate` (classes, overlap, CRS, nodata, TIFF integrity, precipitation, prices).
+  // Error messages name the file relative to the dataset, never the server's folders.
+  auto relmsg = [&](Error e) {
+    std::string prefix = fs::weakly_canonical(dir).string() + "/";
+    for (auto* s : {&e.message}) {
+      for (std::size_t pos; (pos = s->find(prefix)) != std::string::npos;) s->erase(pos, prefix.size());
+    }
+    for (auto& f : e.fields) {
+      for (std::size_t pos; (pos = f.message.find(prefix)) != std::string::npos;) f.message.erase(pos, prefix.size());
+      for (std::size_t pos; (pos = f.field.find(prefix)) != std::string::npos;) f.field.erase(pos, prefix.size());
+    }
+    return e;
+  };
+  std::vector<std::string> run_files = {run_file};
+  if (body.contains("project_run_file") && !body["project_run_file"].is_null()) run_files.push_back(body["project_run_file"].get<std::string>());
+  for (auto& rf : run_files) {
+    auto def = gep::load_run(fs::weakly_canonical(dir / rf).string());
+    if (!def.ok()) {
+      discard();
+      return relmsg(def.error());
+    }
+    std::vector<std::string> paths = {def->profile_path, def->zones_path};
+    for (auto& [k, v] : def->rasters) paths.push_back(v);
+    for (auto& [k, v] : def->tables) paths.push_back(v);
+    for (auto& q : paths)
+      if (!inside(dir.string(), q)) {
+        discard();
+        return Error::field("eco.bad_upload", rf, rf + ": every path must stay inside the uploaded dataset");
+      }
+    auto v = gep::validate_run(*def, {.threads = 1, .memory_budget = 256ll << 20});
+    if (!v.ok()) {
+      discard();
+      return relmsg(v.error());
+    }
+  }
+  Json payload = body;
+  payload.erase("files");
+  Json digests = Json::object();
+  for (auto& [path, b64] : files.items()) digests[path] = b64.get<std::string>().size();
+  payload["file_sizes_b64"] = digests;
+  auto out = commands_.run(ctx, "eco", "upload_dataset", payload, [&](store::Tx& tx) -> Result<Json> {
+    tx.exec("INSERT INTO eco_datasets (id, name, kind, division_code, dir, run_file, project_run_file, parcels_file, created_by, created_at) "
+            "VALUES (?, ?, 'upload', ?, ?, ?, ?, ?, ?, ?)",
+            {id, name, division, rel, run_file,
+             body.contains("project_run_file") && !body["project_run_file"].is_null() ? std::optional<std::string>(body["project_run_file"].get<std::string>()) : std::nullopt,
+             body.contains("parcels_file") && !body["parcels_file"].is_null() ? std::optional<std::string>(body["parcels_file"].get<std::string>()) : std::nullopt,
+             ctx.actor, core::format_utc(clock_.now())});
+    return Json{{"id", id}};
+  });
+  if (!out.ok() || out->replayed) discard();
+  if (!out.ok()) return out.error();
+  auto row = dataset_row(out->result["id"].get<std::string>());
+  if (!row.ok()) return row.error();
+  row->erase("dir");
+  return *row;
+}
+
+Result<Json> Runs::start_run(const auth::Principal& p, const audit::CommandContext& ctx, const std::string& dataset_id, bool vep) {
+  auto ds = dataset_row(dataset_id);
+  if (!ds.ok()) return ds.error();
+  RL_TRY(can_write(p, (*ds)["division_code"].get<std::string>()));
+  if (vep && (*ds)["project_run_file"].is_null())
+    return Error::field("eco.no_project_scenario", "vep", "dataset " + dataset_id + " has no project scenario and parcels for VEP");
+  std::string run_id = ids_.next();
+  Json payload = {{"dataset_id", dataset_id}, {"vep", vep}};
+  auto rec = commands_.run(ctx, "eco", "start_run", payload, [&](store::Tx& tx) -> Result<Json> {
+    tx.exec("INSERT INTO eco_runs (id, dataset_id, vep, status, created_by, created_at) VALUES (?, ?, ?, 'queued', ?, ?)",
+            {run_id, dataset_id, vep ? 1 : 0, ctx.actor, core::format_utc(clock_.now())});
+    return Json{{"run_id", run_id}};
+  });
+  if (!rec.ok()) return rec.error();
+  run_id = rec->result["run_id"].get<std::string>();
+  const fs::path base = fs::path(opt_.data_dir) / (*ds)["dir"].get<std::string>();
+  const std::string run_file = (base / (*ds)["run_file"].get<std::string>()).string();
+  const std::string project_file = vep ? (base / (*ds)["project_run_file"].get<std::string>()).string() : "";
+  const std::string parcels = vep ? (base / (*ds)["parcels_file"].get<std::string>()).string() : "";
+  const fs::path final_dir = fs::path(opt_.data_dir) / "runs" / run_id;
+  const fs::path part = fs::path(opt_.data_dir) / "runs" / (run_id + ".part");
+  auto opt = opt_;
+  auto& commands = commands_;
+  auto& clock = clock_;
+  auto work = [=, &commands, &clock](jobs::Context& jc) -> Result<Json> {
+    std::error_code ec;
+    fs::remove_all(part, ec);
+    auto finish = [&](const Result<Json>& r) -> Result<Json> {
+      if (!r.ok()) fs::remove_all(part, ec);  // no output that looks valid
+      Json fp = {{"run_id", run_id}, {"ok", r.ok()}};
+      auto st = commands.run({"system", "eco-run-finish:" + run_id}, "eco", "finish_run", fp, [&](store::Tx& tx) -> Result<Json> {
+        std::optional<std::int64_t> gep;
+        std::optional<std::string> err;
+        if (r.ok()) gep = r.value()["gep_fen"].get<std::int64_t>();
+        else err = r.error().message;
+        tx.exec("UPDATE eco_runs SET status = ?, gep_fen = ?, error = ?, finished_at = ? WHERE id = ?",
+                {std::string(r.ok() ? "succeeded" : "failed"), gep, err, core::format_utc(clock.now()), run_id});
+        return Json{{"run_id", run_id}};
+      });
+      if (!st.ok()) return st.error();
+      return r;
+    };
+    auto engine = [&](double lo, double hi, const std::string& what) {
+      raster::EngineOptions e;
+      e.threads = opt.threads;
+      e.memory_budget = std::int64_t(opt.memory_gib * double(1ll << 30));
+      e.progress = [&jc, lo, hi, what](double f, const std::string&) { jc.progress(lo + (hi - lo) * f, what); };
+      return e;
+    };
+    auto one = [&](const std::string& file, const fs::path& out, double lo, double hi, const std::string& what) -> Result<gep::RunResult> {
+      jc.progress(lo, what);
+      auto def = gep::load_run(file);
+      if (!def.ok()) return def.error();
+      return gep::run_gep(*def, out.string(), engine(lo, hi, what));
+    };
+    auto r = one(run_file, part, 1, vep ? 45 : 98, "GEP baseline");
+    if (!r.ok()) return finish(r.error());
+    Json result = {{"run_id", run_id}, {"gep_fen", r->gep_fen}, {"manifest_sha256", r->manifest_sha256}};
+    if (vep) {
+      if (jc.cancelled()) return finish(Error::make(ErrorKind::conflict, "eco.cancelled", "run cancelled"));
+      auto pr = one(project_file, part / "project", 45, 90, "GEP project scenario");
+      if (!pr.ok()) return finish(pr.error());
+      jc.progress(92, "VEP parcels");
+      auto v = vep::run_vep(parcels, "id", part.string(), (part / "project").string(), (part / "vep").string());
+      if (!v.ok()) return finish(v.error());
+      result["project_gep_fen"] = pr->gep_fen;
+    }
+    fs::remove_all(final_dir, ec);
+    fs::rename(part, final_dir, ec);
+    if (ec) return finish(Error::make(ErrorKind::internal, "eco.write_failed", "cannot publish run outputs: " + ec.message()));
+    jc.progress(100, "done");
+    return finish(result);
+  };
+  auto job = jobs_.submit({ctx.actor, ctx.idempotency_key + ":job"}, "eco.gep_run", {{"run_id", run_id}, {"dataset_id", dataset_id}, {"vep", vep}}, work);
+  if (!job.ok()) return job.error();
+  auto att = commands_.run({"system", "eco-run-job:" + run_id}, "eco", "attach_job", {{"run_id", run_id}, {"job_id", job->id}},
+                           [&](store::Tx& tx) -> Result<Json> {
+                             tx.exec("UPDATE eco_runs SET job_id = ? WHERE id = ? AND job_id IS NULL", {job->id, run_id});
+                             return Json{{"run_id", run_id}};
+                           });
+  if (!att.ok()) return att.error();
+  auto run = get_run(p, run_id);
+  if (!run.ok()) return run.error();
+  (*run)["job"] = jobs::to_json(*job);
+  (*run)["replayed"] = rec->replayed;
+  return *run;
+}
+
+Result<Json> Runs::list_runs(const auth::Principal& p, const std::string& dataset_id) {
+  RL_TRY(can_read(p));
+  return store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<Json> {
+    Json items = Json::array();
+    std::string sql = std::string("SELECT ") + kRunCols + " FROM eco_runs r JOIN eco_datasets d ON d.id = r.dataset_id";
+    store::Rows rows = dataset_id.empty() ? tx.query(sql + " ORDER BY r.created_at DESC, r.id DESC LIMIT 200")
+                                          : tx.query(sql + " WHERE r.dataset_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT 200", {dataset_id});
+    for (auto& r : rows) items.push_back(run_json(r));
+    return Json{{"items", items}};
+  });
+}
+
+Result<Json> Runs::get_run(const auth::Principal& p, const std::string& id) {
+  RL_TRY(can_read(p));
+  auto run = store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<Json> {
+    auto r = tx.query_one(std::string("SELECT ") + kRunCols + " FROM eco_runs r JOIN eco_datasets d ON d.id = r.dataset_id WHERE r.id = ?", {id});
+    if (!r) return Error::make(ErrorKind::not_found, "eco.run_not_found", "no run " + id);
+    return run_json(*r);
+  });
+  if (!run.ok()) return run.error();
+  if ((*run)["job_id"].is_string()) {
+    auto j = jobs_.get((*run)["job_id"].get<std::string>());
+    if (j.ok()) (*run)["progress"] = j->progress, (*run)["message"] = j->message, (*run)["job_status"] = j->status;
+  }
+  if ((*run)["status"] == "succeeded") {
+    auto s = slurp((fs::path(opt_.data_dir) / "runs" / id / "gep_summary.json").string());
+    if (s.ok()) {
+      auto j = core::parse_json(*s);
+      if (j.ok()) (*run)["summary"] = *j;
+    }
+  }
+  return *run;
+}
+
+Result<std::string> Runs::run_dir(const auth::Principal& p, const std::string& id) {
+  auto r = get_run(p, id);
+  if (!r.ok()) return r.error();
+  if ((*r)["status"] != "succeeded")
+    return Error::make(ErrorKind::conflict, "eco.run_not_ready", "run " + id + " is " + (*r)["status"].get<std::string>());
+  return (fs::path(opt_.data_dir) / "runs" / id).string();
+}
+
+Status seed_demo(Runs& runs, jobs::Runner& jobs, const std::string& size) {
+  auto o = demo::size_preset(size);
+  if (!o.ok()) return o.error();
+  auto ds = runs.ensure_demo_dataset({"system", "eco-demo-seed:dataset:" + size}, o->cols, o->rows);
+  if (!ds.ok()) return ds.error();
+  auto admin = auth::system_principal("eco-demo-seed");
+  auto list = runs.list_runs(admin, (*ds)["id"].get<std::string>());
+  if (!list.ok()) return list.error();
+  for (auto& r : (*list)["items"])
+    if (r["status"] == "succeeded") return ok_status();
+  // A fresh key per attempt, so that a failed earlier seed is retried.
+  std::string attempt = std::to_string((*list)["items"].size());
+  auto run = runs.start_run(admin, {admin.actor(), "eco-demo-seed:run:" + (*ds)["id"].get<std::string>() + ":" + attempt},
+                            (*ds)["id"].get<std::string>(), true);
+  if (!run.ok()) return run.error();
+  auto done = jobs.wait((*run)["job"]["id"].get<std::string>(), std::chrono::minutes(10));
+  if (!done.ok()) return done.error();
+  if (done->status != "succeeded")
+    return Error::make(ErrorKind::internal, "eco.demo_seed_failed", "demo GEP run " + done->status + ": " + done->error.value_or(""));
+  return ok_status();
+}
+
+namespace {
+
+audit::CommandContext ctx_of(const Request& r) { return {r.user().actor(), r.idempotency_key()}; }
+
+Response reply(const Result<Json>& r, const Request& req, int status = 200) {
+  if (!r.ok()) return Response::problem(r.error(), req.path);
+  return Response::json(status, r.value());
+}
+
+std::string content_type_of(const std::string& path) {
+  auto ext = fs::path(path).extension().string();
+  if (ext == ".png") return "image/png";
+  if (ext == ".tif") return "image/tiff";
+  if (ext == ".csv") return "text/csv; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".html") return "text/html; charset=utf-8";
+  return "application/octet-stream";
+}
+
+// Files of a run folder (relative, sorted), skipping nothing: every file is an output.
+std::vector<std::string> list_files(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_regular_file()) out.push_back(fs::relative(it->path(), dir).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Response file_response(Runs& runs, Request& r, const std::string& rel, bool attachment) {
+  auto dir = runs.run_dir(r.user(), r.param("id"));
+  if (!dir.ok()) return Response::problem(dir.error(), r.path);
+  auto files = list_files(*dir);
+  if (!std::binary_search(files.begin(), files.end(), rel))
+    return Response::problem(Error::field("eco.file_not_found", "path", "run " + r.param("id") + " has no file '" + rel + "'"), r.path);
+  auto body = slurp((fs::path(*dir) / rel).string());
+  if (!body.ok()) return Response::problem(body.error(), r.path);
+  Response resp;
+  resp.status = 200;
+  resp.content_type = content_type_of(rel);
+  resp.body = std::move(*body);
+  if (attachment) resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + fs::path(rel).filename().string() + "\"");
+  resp.headers.emplace_back("Cache-Control", "private, max-age=3600");
+  return resp;
+}
+
+}  // namespace
+
+void register_routes(http::Router& router, Runs& runs) {
+  const std::vector<Role> readers = {Role::platform_admin, Role::officer, Role::auditor, Role::bank};
+  const std::vector<Role> writers = {Role::platform_admin, Role::officer};
+  router.add({.method = "GET", .pattern = "/api/v1/eco/datasets", .summary = "GEP datasets (the demo region and uploads)", .tag = kTag,
+              .roles = readers},
+             [&runs](Request& r) { return reply(runs.list_datasets(r.user()), r); });
+  router.add({.method = "POST", .pattern = "/api/v1/eco/datasets",
+              .summary = "Upload a GEP dataset (run definition, rasters, vectors, tables as base64); validated before it is kept",
+              .tag = kTag, .roles = writers,
+              .body = core::Shape{{"name", JsonType::string},
+                                  {"division_code", JsonType::string, true, false, "GB/T 2260 code of the accounted region"},
+                                  {"files", JsonType::object, true, false, "relative path -> base64 contents"},
+                                  {"run_file", JsonType::string, false, false, "run definition (default run.json)"},
+                                  {"project_run_file", JsonType::string, false, true, "VEP project scenario run definition"},
+                                  {"parcels_file", JsonType::string, false, true, "VEP parcel polygons (field id)"}},
+              .success_status = 201, .command = true},
+             [&runs](Request& r) { return reply(runs.upload_dataset(r.user(), ctx_of(r), r.json), r, 201); });
+  router.add({.method = "POST", .pattern = "/api/v1/eco/runs", .summary = "Start a GEP run on a dataset (a job; progress at /api/v1/jobs/{id}/events)",
+              .tag = kTag, .roles = writers,
+              .body = core::Shape{{"dataset_id", JsonType::string},
+                                  {"vep", JsonType::boolean, false, false, "also run the project scenario and the VEP parcels' gains"}},
+              .success_status = 202, .command = true},
+             [&runs](Request& r) {
+               return reply(runs.start_run(r.user(), ctx_of(r), r.json["dataset_id"].get<std::string>(), r.json.value("vep", false)), r, 202);
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs", .summary = "GEP runs, newest first", .tag = kTag, .roles = readers,
+              .query = {{"dataset_id", "only this dataset's runs"}}},
+             [&runs](Request& r) { return reply(runs.list_runs(r.user(), r.query("dataset_id").value_or("")), r); });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}", .summary = "A GEP run: status, job progress and (when done) the summary",
+              .tag = kTag, .roles = readers},
+             [&runs](Request& r) { return reply(runs.get_run(r.user(), r.param("id")), r); });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/summary", .summary = "GEP summary with category shares (JSON or CSV)",
+              .tag = kTag, .roles = readers, .query = {{"format", "json (default) or csv"}}},
+             [&runs](Request& r) {
+               bool csv = r.query("format") == std::optional<std::string>("csv");
+               return file_response(runs, r, csv ? "gep_summary.csv" : "gep_summary.json", csv);
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/zonal",
+              .summary = "Zonal table per administrative unit (by=zone) or land-cover class (by=class), JSON or CSV", .tag = kTag,
+              .roles = readers, .query = {{"by", "zone (default) or class"}, {"format", "json (default) or csv"}}},
+             [&runs](Request& r) {
+               std::string by = r.query("by").value_or("zone");
+               if (by != "zone" && by != "class") return Response::problem(Error::field("eco.bad_query", "by", "by must be zone or class"), r.path);
+               bool csv = r.query("format") == std::optional<std::string>("csv");
+               return file_response(runs, r, "zonal_by_" + by + (csv ? ".csv" : ".json"), csv);
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/vep", .summary = "VEP parcels: baseline, project and gain per service (JSON or CSV)",
+              .tag = kTag, .roles = readers, .query = {{"format", "json (default) or csv"}}},
+             [&runs](Request& r) {
+               bool csv = r.query("format") == std::optional<std::string>("csv");
+               return file_response(runs, r, csv ? "vep/vep_parcels.csv" : "vep/vep_parcels.json", csv);
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/quicklooks",
+              .summary = "PNG quick-look maps with WGS 84 bounds (Leaflet image overlays)", .tag = kTag, .roles = readers},
+             [&runs](Request& r) { return file_response(runs, r, "quicklooks.json", false); });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/files", .summary = "Output files of a run (relative paths)", .tag = kTag,
+              .roles = readers},
+             [&runs](Request& r) {
+               auto dir = runs.run_dir(r.user(), r.param("id"));
+               if (!dir.ok()) return Response::problem(dir.error(), r.path);
+               Json items = Json::array();
+               std::error_code ec;
+               for (auto& f : list_files(*dir)) items.push_back({{"path", f}, {"bytes", std::int64_t(fs::file_size(fs::path(*dir) / f, ec))}});
+               return Response::json(200, {{"items", items}});
+             });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/file",
+              .summary = "One output file (COG GeoTIFF, CSV, JSON, PNG quick-look, HTML report)", .tag = kTag, .roles = readers,
+              .query = {{"path", "relative path from /files", true}, {"download", "1: as an attachment"}}, .produces = "application/octet-stream"},
+             [&runs](Request& r) {
+               auto path = r.query("path");
+               if (!path || !safe_relative(*path)) return Response::problem(Error::field("eco.bad_query", "path", "path must be a relative output path"), r.path);
+               return file_response(runs, r, *path, r.query("download") == std::optional<std::string>("1"));
+             });
+}
+
+}  // namespace riverlink::eco

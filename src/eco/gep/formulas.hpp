@@ -1,0 +1,80 @@
+// GEP indicator formulas per pixel or per table row (spec /work/shared/spec/gep.md section 3). Pure
+// functions: every coefficient, parameter and price is an argument read from the versioned
+// tables and the profile, never a constant here. Only physical constants (molar masses 44/12,
+// 32/44, unit conversions) appear in code.
+#pragma once
+
+#include <cmath>
+
+namespace riverlink::eco::gep::formula {
+
+// 3.2 Water conservation: (P - alpha P - ET) x A x 1e-3 (m3; P, ET in mm, A in m2). Unclamped.
+inline double water_conservation_m3(double p_mm, double alpha, double et_mm, double area_m2) {
+  return (p_mm - alpha * p_mm - et_mm) * area_m2 * 1e-3;
+}
+// 3.9 Carbon, NEP method with NPP in g C/m2/yr: 44/12 x alpha x NPP x A (t CO2).
+inline double carbon_co2_t(double npp_gc_m2, double nep_ratio, double area_m2) {
+  return 44.0 / 12.0 * nep_ratio * npp_gc_m2 * area_m2 * 1e-6;
+}
+// 3.10 Oxygen release from fixed CO2: 32/44 x CO2 (t O2).
+inline double oxygen_t(double co2_t) { return co2_t * 32.0 / 44.0; }
+
+// 3.11 Climate regulation, whole-year ET variant: ET (mm) x A -> kg water x latent heat (kJ/kg)
+// / (3600 x r) (kWh).
+inline double climate_et_year_kwh(double et_mm, double area_m2, double latent_kj_per_kg, double r) {
+  return et_mm * 1e-3 * area_m2 * 1000.0 * latent_kj_per_kg / (3600.0 * r);
+}
+// 3.11 Climate regulation, transpiration variant, vegetation: EPP (kJ/m2/d) x A (m2) x D days
+// / (3600 r) (kWh). (The spec's S in km2 x 1e6 is the same as A in m2.)
+inline double climate_transpiration_kwh(double epp_kj_m2_d, double area_m2, double days, double r) {
+  return epp_kj_m2_d * area_m2 * days / (3600.0 * r);
+}
+// 3.11 Climate regulation, transpiration variant, water surface: E_w q 1e3 / (3600 r) + E_w y,
+// with E_w = evaporation over the hot days (mm) x A -> m3 (kWh).
+inline double climate_water_surface_kwh(double evap_mm, double area_m2, double latent_kj_per_kg, double r,
+                                        double humidifier_kwh_per_m3) {
+  double ew = evap_mm * 1e-3 * area_m2;
+  return ew * latent_kj_per_kg * 1e3 / (3600.0 * r) + ew * humidifier_kwh_per_m3;
+}
+
+// 3.6 Flood regulation.
+// Vegetation: (P_h - P_h alpha_storm) x A x 1e-3 (m3), not below 0.
+inline double flood_vegetation_m3(double storm_mm, double storm_alpha, double area_m2) {
+  double x = (storm_mm - storm_mm * storm_alpha) * area_m2 * 1e-3;
+  return x > 0 ? x : 0.0;
+}
+// Marsh: soil water storage S h (theta_s - theta) + surface detention S H_d (m3).
+inline double flood_marsh_m3(double area_m2, double soil_depth_m, double theta_s, double theta, double detention_m) {
+  double soil = soil_depth_m * (theta_s - theta);
+  return area_m2 * ((soil > 0 ? soil : 0.0) + detention_m);
+}
+// Lake: e^ln_a x A^b x c, A in km2, result in 1e4 m3 -> m3.
+inline double flood_lake_m3(double area_km2, double ln_a, double b, double c) {
+  return std::exp(ln_a) * std::pow(area_km2, b) * c * 1e4;
+}
+// Reservoir: ratio x total capacity (m3).
+inline double flood_reservoir_m3(double capacity_m3, double ratio) { return ratio * capacity_m3; }
+
+// 3.4 Sand fixation, RWEQ. factor = WF x EF x SCF x K' x C (WF in kg/m). Returns the soil loss
+// SL at plot length z (kg/m2): Q_max = a x factor, s = b x factor^e, SL = 2z/s^2 Q_max e^-(z/s)^2.
+// The regression constants a, b, e (109.8, 150.71, -0.3711 in the usual RWEQ) come from the profile.
+inline double rweq_soil_loss_kg_m2(double factor, double z_m, double a, double b, double e) {
+  if (factor <= 0) return 0.0;
+  double qmax = a * factor;
+  double s = b * std::pow(factor, e);
+  double zs = z_m / s;
+  return 2.0 * z_m / (s * s) * qmax * std::exp(-zs * zs);
+}
+// Sand fixed (t): (SL potential with C = 1 - SL actual) x A / 1000, not below 0.
+inline double sand_fixation_t(double wf_ef_scf_k, double c_actual, double z_m, double a, double b, double e, double area_m2) {
+  double pot = rweq_soil_loss_kg_m2(wf_ef_scf_k, z_m, a, b, e);
+  double act = rweq_soil_loss_kg_m2(wf_ef_scf_k * c_actual, z_m, a, b, e);
+  double x = (pot - act) * area_m2 / 1000.0;
+  return x > 0 ? x : 0.0;
+}
+// Value of fixed sand: Q / (rho h) x c (yuan; rho t/m3, h m, c yuan/m2).
+inline double sand_fixation_value(double q_t, double rho_t_m3, double depth_m, double cost_per_m2) {
+  return q_t / (rho_t_m3 * depth_m) * cost_per_m2;
+}
+
+}  // namespace riverlink::eco::gep::formula
