@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "transport/feedset.hpp"
 #include "transport/raptor/raptor.hpp"
 
 namespace riverlink::transport {
@@ -45,6 +46,8 @@ std::string lower(std::string s) { return search_key(s); }
 }  // namespace
 
 core::Json TransitService::feeds() const {
+  const auto snap = snapshot();
+  const Timetable& tt_ = *snap;
   std::size_t served = 0;
   for (std::uint32_t s = 0; s < tt_.stops.size(); ++s) served += tt_.stop_routes_begin[s + 1] > tt_.stop_routes_begin[s];
   return {{"feeds", tt_.feeds},
@@ -56,11 +59,14 @@ core::Json TransitService::feeds() const {
           {"first_service_date", gtfs::format_date(tt_.first_day)},
           {"last_service_date", gtfs::format_date(tt_.first_day + tt_.n_days - 1)},
           {"min_transfer_s", tt_.options.min_transfer_s},
-          {"walk_radius_m", tt_.options.walk_radius_m}};
+          {"walk_radius_m", tt_.options.walk_radius_m},
+          {"last_reload_error", [&] { std::lock_guard lock(mu_); return last_reload_error_; }()}};
 }
 
 Result<core::Json> TransitService::stops(const std::string& q, int limit) const {
   if (limit < 1 || limit > 200) return Error::field("transport.bad_limit", "limit", "limit must be 1-200");
+  const auto snap = snapshot();
+  const Timetable& tt_ = *snap;
   auto needle = lower(q);
   core::Json items = core::Json::array();
   for (const auto& s : tt_.stops) {
@@ -76,6 +82,8 @@ Result<core::Json> TransitService::stops(const std::string& q, int limit) const 
 
 Result<core::Json> TransitService::journeys(const std::string& from, const std::string& to, const std::string& at,
                                             const std::string& modes, int range_min) const {
+  const auto snap = snapshot();
+  const Timetable& tt_ = *snap;
   auto sp = at.find(' ');
   std::optional<std::int32_t> day, secs;
   if (sp == 10 && at[4] == '-' && at[7] == '-') {
@@ -118,6 +126,8 @@ Result<core::Json> TransitService::isochrone(const std::string& from, const std:
   // Reuse the journey query's validation (time, modes, origin) with the origin as destination.
   auto probe = journeys(from, from, at, modes, 0);
   if (!probe.ok()) return probe.error();
+  const auto snap = snapshot();
+  const Timetable& tt_ = *snap;
   auto sp = at.find(' ');
   Query q;
   q.origins = tt_.resolve(from);
@@ -143,7 +153,46 @@ Result<core::Json> TransitService::isochrone(const std::string& from, const std:
                     {"max_minutes", max_min}, {"items", items}};
 }
 
-void register_routes(http::Router& router, const TransitService& service) {
+Result<core::Json> TransitService::reload(const auth::Principal& p, const audit::CommandContext& ctx, audit::CommandRunner& commands) {
+  if (auto s = auth::require_role(p, {auth::Role::platform_admin}); !s.ok()) return s.error();
+  if (feed_list_.empty()) {
+    return Error::make(ErrorKind::conflict, "transport.no_feed_set",
+                       "the server runs the built-in demo network; configure RIVERLINK_TRANSIT_FEEDS to reload feeds");
+  }
+  auto paths = expand_feed_list(feed_list_);
+  auto tt = load_timetable(paths, opts_, true);
+  if (!tt.ok()) {
+    std::lock_guard lock(mu_);
+    last_reload_error_ = tt.error().message;
+    return tt.error();
+  }
+  core::Json summary = {{"feeds", tt->feeds}, {"stops", tt->stops.size()}, {"trips", tt->trip_days.size()},
+                        {"stop_times", tt->stop_time_rows}, {"first_service_date", gtfs::format_date(tt->first_day)},
+                        {"last_service_date", gtfs::format_date(tt->first_day + tt->n_days - 1)}};
+  auto next = std::make_shared<const Timetable>(std::move(*tt));
+  auto out = commands.run(ctx, "transport", "timetable.reload", {{"feeds", paths}},
+                          [&](store::Tx&) -> Result<core::Json> { return summary; });
+  if (!out.ok()) return out.error();
+  if (!out->replayed) {
+    std::lock_guard lock(mu_);
+    tt_ptr_ = std::move(next);
+    last_reload_error_.clear();
+  }
+  core::Json r = out->result;
+  r["replayed"] = out->replayed;
+  return r;
+}
+
+void register_routes(http::Router& router, TransitService& service, audit::CommandRunner* commands) {
+  if (commands) {
+    router.add({.method = "POST", .pattern = "/api/v1/transit/reload",
+                .summary = "Reload the configured GTFS feed set; a bad feed is refused and the last good timetable stays",
+                .tag = "transport", .roles = {auth::Role::platform_admin}, .command = true},
+               [&service, commands](Request& r) {
+                 auto res = service.reload(r.user(), {r.user().actor(), r.idempotency_key()}, *commands);
+                 return res.ok() ? Response::json(200, *res) : Response::problem(res.error(), r.path);
+               });
+  }
   router.add({.method = "GET", .pattern = "/api/v1/transit/feeds", .summary = "Loaded GTFS feeds and timetable size", .tag = "transport",
               .access = http::Access::public_},
              [&service](Request&) { return Response::json(200, service.feeds()); });

@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "transport/demo/yrd.hpp"
+#include "transport/feedset.hpp"
 #include "transport/gtfs/csv.hpp"
 #include "transport/gtfs/feed.hpp"
 #include "transport/raptor/raptor.hpp"
@@ -48,19 +49,11 @@ void add_common(CLI::App* c, Common& o) {
   c->add_option("--walk-radius-m", o.walk_radius_m, "generated footpaths between stops within this distance (0: off)")->capture_default_str()->check(CLI::NonNegativeNumber);
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 Result<Timetable> obtain(const Common& o, bool quiet = false) {
   if (!o.timetable.empty()) return Timetable::load(o.timetable);
-  auto paths = split(o.feeds, ',');
-  if (paths.empty()) return Error::field("transport.no_feeds", "--feeds", "give --feeds A.zip[,B.zip] or --timetable FILE");
+  auto paths = expand_feed_list(o.feeds);
+  if (paths.empty()) return Error::field("transport.no_feeds", "--feeds", "give --feeds A.zip[,B.zip] (or a feed-set folder) or --timetable FILE");
   std::vector<gtfs::Feed> feeds;
   for (const auto& p : paths) {
     auto f = gtfs::load_feed(p);
@@ -177,6 +170,17 @@ int cmd_build(const Common& o, const std::string& out_path) {
   return 0;
 }
 
+int cmd_import(const std::vector<std::string>& feeds, const std::string& set_dir, const Common& o) {
+  auto r = import_feeds(feeds, set_dir, BuildOptions{.min_transfer_s = o.min_transfer_s, .walk_radius_m = o.walk_radius_m});
+  if (!r.ok()) {
+    std::fprintf(stderr, "transit import: refused, %s unchanged: %s\n", set_dir.c_str(), r.error().message.c_str());
+    for (const auto& f : r.error().fields) std::fprintf(stderr, "  %s: %s\n", f.field.c_str(), f.message.c_str());
+    return 1;
+  }
+  std::printf("%s\n", r->dump(2).c_str());
+  return 0;
+}
+
 int cmd_matrix(const Common& o, const std::string& queries, const std::string& out_path, int threads) {
   std::ifstream in(queries, std::ios::binary);
   if (!in) { std::fprintf(stderr, "transit matrix: %s: cannot be read\n", queries.c_str()); return 2; }
@@ -279,6 +283,18 @@ void add_commands(CLI::App& app, int& exit_code) {
   add_common(build, *bo);
   build->add_option("--out", *bout, "timetable file to write")->required();
   build->callback([&exit_code, bo, bout] { exit_code = guarded("build", [&] { return cmd_build(*bo, *bout); }); });
+
+  auto* imp = transit->add_subcommand(
+      "import", "check GTFS feeds and add them to a feed-set folder, rebuilding its timetable.bin; a refused feed leaves the set unchanged "
+                "(point RIVERLINK_TRANSIT_FEEDS at the folder; POST /api/v1/transit/reload swaps it into a running server)");
+  auto ifeeds = std::make_shared<std::vector<std::string>>();
+  auto iset = std::make_shared<std::string>("var/transit/feeds");
+  auto io = std::make_shared<Common>();
+  imp->add_option("FEED", *ifeeds, "GTFS zips or folders")->required();
+  imp->add_option("--set", *iset, "feed-set folder")->capture_default_str();
+  imp->add_option("--min-transfer-s", io->min_transfer_s, "minimum change time at a stop, seconds")->capture_default_str()->check(CLI::NonNegativeNumber);
+  imp->add_option("--walk-radius-m", io->walk_radius_m, "generated footpaths between stops within this distance (0: off)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  imp->callback([&exit_code, ifeeds, iset, io] { exit_code = guarded("import", [&] { return cmd_import(*ifeeds, *iset, *io); }); });
 
   auto* route = transit->add_subcommand("route", "earliest arrival with fewest transfers (JSON); --range-min for a Pareto set");
   auto ro = std::make_shared<Common>();

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -97,4 +98,28 @@ TEST(TransitCli, MatrixOnTwoFeeds) {
   std::ofstream(dir + "/bad.csv") << "from_stop_id,to_stop_id,date,departure_time\nnorth:A,north:D,2026-03-02,08:00:00\n";
   EXPECT_EQ(run({"transit", "matrix", "--feeds", a, "--queries", dir + "/bad.csv", "--out", dir + "/bad_out.csv"}), 2);
   EXPECT_FALSE(std::ifstream(dir + "/bad_out.csv").good());  // no partial write
+}
+
+TEST(TransitCli, ImportRefusesABadFeedAndLeavesTheSet) {
+  auto src = fx::temp_dir("cli_import_src");
+  auto set = fx::temp_dir("cli_import_set");
+  auto files = fx::scenario_feed();
+  files["stop_times.txt"] += "T1,09:00:00,09:00:00,NOWHERE,4,,\n";
+  auto bad = fx::write_zip(src + "/bad.zip", files);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run({"transit", "import", bad, "--set", set}), 1);
+  auto err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("stop_times.txt:24"), std::string::npos) << err;
+  EXPECT_TRUE(std::filesystem::is_empty(set));
+  auto good = fx::write_zip(src + "/good.zip", fx::scenario_feed());
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run({"transit", "import", good, "--set", set}), 0);
+  auto out = riverlink::core::Json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_EQ(out["feeds"], riverlink::core::Json::array({"good"}));
+  EXPECT_TRUE(std::filesystem::exists(set + "/timetable.bin"));
+  EXPECT_TRUE(std::filesystem::exists(set + "/good.zip"));
+  // The set folder serves as --feeds.
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run({"transit", "route", "--feeds", set, "--from", "A", "--to", "D", "--at", "2026-03-02 07:55:00"}), 0);
+  EXPECT_EQ(riverlink::core::Json::parse(testing::internal::GetCapturedStdout())["arrival_time"], "08:40:00");
 }
