@@ -48,7 +48,8 @@ void register_routes(http::Router& router, Service& s) {
   add({.method = "POST", .pattern = b + "/policies", .summary = "Publish a policy version (officer of the issuer)",
        .roles = {Role::officer, Role::platform_admin},
        .body = core::Shape{{"issuer_code", JsonType::string}, {"doc_ref", JsonType::string}, {"label", JsonType::string},
-                           {"effective_from", JsonType::string}, {"effective_to", JsonType::string}, {"params", JsonType::object}},
+                           {"effective_from", JsonType::string}, {"effective_to", JsonType::string}, {"params", JsonType::object},
+                           {"supersede", JsonType::boolean, false}},
        .success_status = 201, .command = true},
       [&s](Request& r) { return reply(s.publish_policy(r.user(), ctx(r), r.json), r, 201); });
   add({.method = "POST", .pattern = b + "/budgets", .summary = "Appropriate budget to an issuer and year (ledger R1)",
@@ -86,6 +87,11 @@ void register_routes(http::Router& router, Service& s) {
         if (!body.contains("provider_id")) body["provider_id"] = own_party(s, r, "provider");
         return reply(s.add_service(r.user(), ctx(r), body), r, 201);
       });
+  add({.method = "GET", .pattern = b + "/services/mine", .summary = "The calling provider's catalogue entries"},
+      [&s](Request& r) { return reply(s.my_services(r.user()), r); });
+  add({.method = "GET", .pattern = b + "/payouts", .summary = "Payouts: own obligations (payees) or those of the officer's issuers, paid and due",
+       .query = {{"limit", "1..500"}}},
+      [&s](Request& r) { return reply(s.payouts(r.user(), int_query(r, "limit", 200)), r); });
   add({.method = "GET", .pattern = b + "/search", .summary = "Search the catalogue (full text, Chinese-aware)",
        .query = {{"q", "text"}, {"category", "category code"}, {"division", "GB/T 2260 code"}, {"kind", "service | instrument"},
                  {"max_price_fen", "upper price bound"}, {"recognised_by", "issuer code"}, {"limit", "1..100"}}},
@@ -146,6 +152,8 @@ void register_routes(http::Router& router, Service& s) {
       [&s](Request& r) { return reply(s.list_contracts(r.user(), r.query("state"), int_query(r, "limit", 100)), r); });
   add({.method = "GET", .pattern = b + "/contracts/{id}", .summary = "A contract with its policy, flags, evidence, obligations and ledger transfers"},
       [&s](Request& r) { return reply(s.get_contract(r.user(), r.param("id")), r); });
+  add({.method = "GET", .pattern = b + "/contracts/{id}/audit", .summary = "The audit entries of a contract's commands, oldest first"},
+      [&s](Request& r) { return reply(s.contract_audit(r.user(), r.param("id")), r); });
   add({.method = "POST", .pattern = b + "/contracts/{id}/sign", .summary = "Sign: binds the policy in force and holds the voucher on the ledger",
        .roles = {Role::enterprise, Role::platform_admin}, .body = core::Shape{{"policy_id", JsonType::string, false}}, .command = true},
       [&s](Request& r) {
@@ -193,12 +201,14 @@ void register_routes(http::Router& router, Service& s) {
         if (d != "clear" && d != "uphold") return Response::problem(Error::field("vouchers.bad_decision", "decision", "clear or uphold"), r.path);
         return reply(s.decide_flag(r.user(), ctx(r), r.param("id"), d == "uphold", r.json["note"]), r);
       });
-  add({.method = "POST", .pattern = b + "/external-claims", .summary = "Register an invoice claimed in another programme or jurisdiction",
+  add({.method = "POST", .pattern = b + "/external-claims", .summary = "Register an invoice (or, kind=contract, a contract id) claimed in another programme or jurisdiction",
        .roles = {Role::officer, Role::platform_admin},
-       .body = core::Shape{{"invoice_no", JsonType::string}, {"issuer_code", JsonType::string}, {"source", JsonType::string}},
+       .body = core::Shape{{"invoice_no", JsonType::string}, {"issuer_code", JsonType::string}, {"source", JsonType::string},
+                           {"kind", JsonType::string, false}},
        .success_status = 201, .command = true},
       [&s](Request& r) {
-        return reply(s.register_external_claim(r.user(), ctx(r), r.json["invoice_no"], r.json["issuer_code"], r.json["source"]), r, 201);
+        return reply(s.register_external_claim(r.user(), ctx(r), r.json["invoice_no"], r.json["issuer_code"], r.json["source"],
+                                               r.json.value("kind", "invoice")), r, 201);
       });
   // --- settlement
   add({.method = "POST", .pattern = b + "/settlements", .summary = "Run settlement for an issuer and period: pays approved obligations once",
@@ -231,6 +241,8 @@ void register_routes(http::Router& router, Service& s) {
       });
   add({.method = "GET", .pattern = b + "/reports/categories", .summary = "Top service categories", .query = {{"limit", "1..100"}}},
       [&s](Request& r) { return reply(s.report_categories(int_query(r, "limit", 10)), r); });
+  add({.method = "GET", .pattern = b + "/reports/summary", .summary = "Order totals and per-pair sums straight from the contracts"},
+      [&s](Request& r) { return reply(s.report_summary(), r); });
   add({.method = "GET", .pattern = b + "/consistency", .summary = "Workflow ↔ ledger agreement check",
        .roles = {Role::auditor, Role::platform_admin, Role::officer}},
       [&s](Request& r) {

@@ -90,15 +90,18 @@ Result<SeedResult> seed_demo(store::Database& db, audit::CommandRunner& commands
   for (const auto& c : kCats) cats_all.push_back({{"code", c.code}});
   J cats_ah = J::array();
   for (const auto& c : kCats) if (std::string(c.code) != "design") cats_ah.push_back({{"code", c.code}});
+  // Publicity windows: only Shanghai's practice of publicising redemption lists is documented
+  // (vouchers.md §5.2, S5), so the SH demo policy has 7 days and the others none.
   auto pol = [&](const char* issuer, int ratio, int64_t contract_cap_y, int64_t ent_cap_y, int64_t grp_cap_y, const char* mode,
                  J funding, J cats, int64_t budget_y) {
+    const int publicity = std::string(issuer) == "SH" ? 7 : 0;
     return J{{"issuer_code", issuer}, {"doc_ref", std::string("DEMO-") + issuer + "-1"}, {"label", kDemoLabel},
              {"effective_from", std::to_string(this_year - 1) + "-01-01"}, {"effective_to", std::to_string(this_year + 1) + "-12-31"},
              {"params", {{"ratio_bp", ratio}, {"per_contract_cap_fen", contract_cap_y * 100}, {"enterprise_annual_cap_fen", ent_cap_y * 100},
                          {"group_annual_cap_fen", grp_cap_y * 100}, {"categories", cats}, {"recognised_provider_divisions", all_prov},
                          {"payee_mode", mode}, {"validity_days", 366}, {"annual_budget_fen", budget_y * 100}, {"funding", funding},
                          {"related_party_forbidden", true}, {"duplicate_subsidy_forbidden", true}, {"price_deviation_bp", 5000},
-                         {"publicity_days", 7}, {"settlement_cycle", "monthly"}}}};
+                         {"publicity_days", publicity}, {"settlement_cycle", "monthly"}}}};
   };
   const J policies[] = {
       pol("SH", 5000, 500'000, 500'000, 800'000, "provider_redeems", J::array({{{"issuer", "SH"}, {"share_bp", 10000}}}), cats_all, 60'000'000),

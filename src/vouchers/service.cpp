@@ -286,6 +286,24 @@ Result<J> Service::publish_policy(const P& p, const Ctx& c, const J& b) {
   if (!valid_date(to) || to < from) return Error::field("vouchers.bad_policy", "effective_to", "must be a date on or after effective_from");
   auto params = parse_params(b.contains("params") ? b["params"] : J());
   if (!params.ok()) return params.error();
+  if (b.value("doc_ref", "").empty()) return Error::field("vouchers.bad_policy", "doc_ref", "is required (document number or DEMO-...)");
+  if (b.value("label", "").empty()) return Error::field("vouchers.bad_policy", "label", "is required (say DEMO when values are unverified)");
+  for (const auto& d : params->recognised_provider_divisions) {
+    if (!core::Divisions::yrd().find(d)) return Error::field("vouchers.bad_policy", "params.recognised_provider_divisions", "unknown division " + d);
+  }
+  {
+    std::set<std::string> seen;
+    for (const auto& cr : params->categories) {
+      if (cr.code.empty() || !seen.insert(cr.code).second) return Error::field("vouchers.bad_policy", "params.categories", "category codes must be non-empty and distinct");
+    }
+    std::set<std::string> fs;
+    for (const auto& f : params->funding) {
+      if (!fs.insert(f.issuer).second) return Error::field("vouchers.bad_policy", "params.funding", "issuer " + f.issuer + " appears twice");
+    }
+  }
+  if (params->group_annual_cap_fen > 0 && params->group_annual_cap_fen < params->enterprise_annual_cap_fen) {
+    return Error::field("vouchers.bad_policy", "params.group_annual_cap_fen", "must be 0 (none) or at least the enterprise annual cap");
+  }
   auto out = commands_.run(c, "vouchers", "policy.publish", b, [&](store::Tx& tx) -> Result<J> {
     auto is = load_issuer(tx, issuer);
     if (!is) return Error::field("vouchers.unknown_issuer", "issuer_code", "unknown issuer " + issuer);
@@ -294,6 +312,22 @@ Result<J> Service::publish_policy(const P& p, const Ctx& c, const J& b) {
       if (!load_issuer(tx, f.issuer)) return Error::field("vouchers.unknown_issuer", "params.funding", "unknown issuer " + f.issuer);
     }
     tx.lock("vch:policy:" + issuer);
+    // A new version may supersede the one in force on its first day: that version's window then
+    // ends the day before (its parameters never change), unless contracts were already signed
+    // under it on or after that day.
+    J superseded;
+    if (b.value("supersede", false)) {
+      if (auto cur = tx.query_one("SELECT id, version, effective_from FROM vch_policies WHERE issuer_code = ? AND effective_from < ? "
+                                  "AND effective_to >= ?", {issuer, from, from})) {
+        auto n = tx.query_one("SELECT COUNT(*) FROM vch_contracts WHERE policy_id = ? AND signed_on >= ?", {cur->str(0), from})->i64(0);
+        if (n > 0) {
+          return Error::field("vouchers.policy_overlap", "effective_from",
+                              std::to_string(n) + " contract(s) were signed under v" + std::to_string(cur->i64(1)) + " on or after " + from);
+        }
+        tx.exec("UPDATE vch_policies SET effective_to = ? WHERE id = ?", {add_days(from, -1), cur->str(0)});
+        superseded = {{"id", cur->str(0)}, {"version", cur->i64(1)}, {"effective_to", add_days(from, -1)}};
+      }
+    }
     // Windows of one issuer must not overlap (vouchers.md §9.1).
     auto clash = tx.query_one("SELECT id FROM vch_policies WHERE issuer_code = ? AND effective_from <= ? AND effective_to >= ?",
                               {issuer, to, from});
@@ -303,7 +337,9 @@ Result<J> Service::publish_policy(const P& p, const Ctx& c, const J& b) {
     tx.exec("INSERT INTO vch_policies (id, issuer_code, version, doc_ref, label, effective_from, effective_to, params, created_at) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
             {pol.id, issuer, v, pol.doc_ref, pol.label, from, to, core::canonical(to_json(*params)), core::format_utc(clock_.now())});
-    return policy_json(pol);
+    J out = policy_json(pol);
+    if (!superseded.is_null()) out["superseded"] = superseded;
+    return out;
   });
   if (!out.ok()) return out.error();
   return out->result;
@@ -1000,9 +1036,12 @@ Result<J> Service::accept(const P& p, const Ctx& c, const std::string& contract_
     auto pol = tx.query_one("SELECT params FROM vch_policies WHERE id = ?", {(*k)["policy_id"].get<std::string>()});
     auto pp = parse_params(parse_or(pol ? pol->str(0) : "{}", J::object()));
     if (pp.ok() && pp->duplicate_subsidy_forbidden) {
-      for (auto& r : tx.query("SELECT issuer_code, source FROM vch_external_claims WHERE invoice_no = ? AND issuer_code <> ?", {invoice_no, issuer})) {
+      // The same invoice, or this very contract, claimed under another jurisdiction's programme.
+      for (auto& r : tx.query("SELECT issuer_code, source, kind, invoice_no FROM vch_external_claims WHERE issuer_code <> ? AND "
+                              "((kind = 'invoice' AND invoice_no = ?) OR (kind = 'contract' AND invoice_no = ?))",
+                              {issuer, invoice_no, contract_id})) {
         tx.exec("INSERT INTO vch_flags (id, contract_id, kind, detail, state, created_at) VALUES (?,?,?,?,?,?)",
-                {ids_.next(), contract_id, "duplicate_claim", "invoice " + invoice_no + " also claimed in " + r.str(0) + " (" + r.str(1) + ")",
+                {ids_.next(), contract_id, "duplicate_claim", r.str(2) + " " + r.str(3) + " also claimed in " + r.str(0) + " (" + r.str(1) + ")",
                  "open", core::format_utc(clock_.now())});
       }
     }
@@ -1147,13 +1186,36 @@ Result<J> Service::decide_flag(const P& p, const Ctx& c, const std::string& flag
   return out->result;
 }
 
-Result<J> Service::register_external_claim(const P& p, const Ctx& c, const std::string& invoice_no, const std::string& issuer,
-                                           const std::string& source) {
+Result<J> Service::register_external_claim(const P& p, const Ctx& c, const std::string& reference, const std::string& issuer,
+                                           const std::string& source, const std::string& kind) {
   if (!p.is(auth::Role::platform_admin) && !p.is(auth::Role::officer)) return forbidden("only officers register claims");
-  auto out = commands_.run(c, "vouchers", "claim.register", J{{"invoice_no", invoice_no}, {"issuer_code", issuer}, {"source", source}},
+  if (kind != "invoice" && kind != "contract") return Error::field("vouchers.bad_claim", "kind", "invoice or contract");
+  if (reference.empty() || reference.size() > 64) return Error::field("vouchers.bad_claim", "invoice_no", "1..64 characters");
+  if (issuer.empty()) return Error::field("vouchers.bad_claim", "issuer_code", "is required");
+  if (source.empty()) return Error::field("vouchers.bad_claim", "source", "is required");
+  auto out = commands_.run(c, "vouchers", "claim.register",
+                           J{{"invoice_no", reference}, {"issuer_code", issuer}, {"source", source}, {"kind", kind}},
                            [&](store::Tx& tx) -> Result<J> {
-    tx.exec("INSERT INTO vch_external_claims (invoice_no, issuer_code, source) VALUES (?,?,?)", {invoice_no, issuer, source});
-    return J{{"invoice_no", invoice_no}, {"issuer_code", issuer}, {"source", source}};
+    if (tx.query_one("SELECT 1 FROM vch_external_claims WHERE invoice_no = ? AND issuer_code = ?", {reference, issuer})) {
+      return conflict("vouchers.claim_exists", reference + " is already registered for " + issuer);
+    }
+    tx.exec("INSERT INTO vch_external_claims (invoice_no, issuer_code, source, kind) VALUES (?,?,?,?)", {reference, issuer, source, kind});
+    // An open contract of another issuer carrying this invoice, or this contract itself, is flagged now.
+    std::optional<store::Row> hit = kind == "invoice"
+        ? tx.query_one("SELECT c.id, c.issuer_code, c.state FROM vch_invoices i JOIN vch_contracts c ON c.id = i.contract_id WHERE i.invoice_no = ?", {reference})
+        : tx.query_one("SELECT id, issuer_code, state FROM vch_contracts WHERE id = ?", {reference});
+    J flagged;
+    if (hit && hit->str(1) != issuer) {
+      std::string st = hit->str(2);
+      if (st == "held" || st == "delivered" || st == "accepted" || st == "disputed") {
+        std::string fid = ids_.next();
+        tx.exec("INSERT INTO vch_flags (id, contract_id, kind, detail, state, created_at) VALUES (?,?,?,?,?,?)",
+                {fid, hit->str(0), "duplicate_claim", kind + " " + reference + " also claimed in " + issuer + " (" + source + ")", "open",
+                 core::format_utc(clock_.now())});
+        flagged = {{"flag_id", fid}, {"contract_id", hit->str(0)}};
+      }
+    }
+    return J{{"invoice_no", reference}, {"issuer_code", issuer}, {"source", source}, {"kind", kind}, {"flagged", flagged}};
   });
   if (!out.ok()) return out.error();
   return out->result;
@@ -1295,23 +1357,121 @@ Result<J> Service::list_flags(const P& p, const std::optional<std::string>& stat
   });
 }
 
+Result<J> Service::contract_audit(const P& p, const std::string& id) {
+  return store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<J> {
+    auto ct = load_contract(tx, id);
+    if (!ct.ok()) return ct.error();
+    auto ent = load_party(tx, (*ct)["enterprise_id"]);
+    auto prov = load_party(tx, (*ct)["provider_id"]);
+    bool party = (ent.ok() && owns(p, *ent)) || (prov.ok() && owns(p, *prov));
+    if (!party && !p.is(auth::Role::auditor) && !p.is(auth::Role::platform_admin) && !p.is(auth::Role::officer)) {
+      return not_found("contract", id);
+    }
+    // Commands name the contract, its quote or its demand in their payload; flag decisions name the flag.
+    std::vector<std::string> keys = {id};
+    for (auto k : {"quote_id", "demand_id"}) if ((*ct)[k].is_string()) keys.push_back((*ct)[k]);
+    for (auto& r : tx.query("SELECT id FROM vch_flags WHERE contract_id = ?", {id})) keys.push_back(r.str(0));
+    std::string sql = "SELECT seq, at, actor, command, payload, hash FROM audit_log WHERE module = 'vouchers' AND (";
+    store::Params prm;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      sql += i ? " OR payload LIKE ?" : "payload LIKE ?";
+      prm.push("%\"" + keys[i] + "\"%");
+    }
+    sql += ") ORDER BY seq";
+    J a = J::array();
+    for (auto& r : tx.query(sql, prm)) {
+      a.push_back({{"seq", r.i64(0)}, {"at", r.str(1)}, {"actor", r.str(2)}, {"command", r.str(3)},
+                   {"payload", parse_or(r.str(4), J::object())}, {"hash", r.str(5)}});
+    }
+    return J{{"contract_id", id}, {"items", a}};
+  });
+}
+
+Result<J> Service::my_services(const P& p) {
+  return store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<J> {
+    J a = J::array();
+    for (auto& r : tx.query("SELECT s.id, s.provider_id, s.provider_name, s.kind, s.name, s.description, s.category, s.price_fen, "
+                            "s.division_code, s.available FROM vch_services s JOIN vch_parties p ON p.id = s.provider_id "
+                            "WHERE p.user_id = ? ORDER BY s.created_at DESC, s.id LIMIT 500", {p.user_id})) {
+      a.push_back({{"id", r.str(0)}, {"provider_id", r.str(1)}, {"provider_name", r.str(2)}, {"kind", r.str(3)}, {"name", r.str(4)},
+                   {"description", r.str(5)}, {"category", r.str(6)}, {"price_fen", r.i64(7)}, {"division_code", r.str(8)},
+                   {"available", r.i64(9) != 0}});
+    }
+    return J{{"items", a}};
+  });
+}
+
+Result<J> Service::payouts(const P& p, int limit) {
+  limit = std::clamp(limit, 1, 500);
+  return store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<J> {
+    std::string sql = "SELECT o.id, o.contract_id, c.title, o.funder_code, o.payee_id, o.amount_fen, o.period, o.batch_id, o.transfer_id, "
+                      "b.created_at, i.division_code FROM vch_obligations o JOIN vch_contracts c ON c.id = o.contract_id "
+                      "JOIN vch_issuers i ON i.code = o.funder_code LEFT JOIN vch_batches b ON b.id = o.batch_id";
+    store::Params prm;
+    bool officer = p.is(auth::Role::officer);
+    if (p.is(auth::Role::enterprise) || p.is(auth::Role::provider)) {
+      sql += " WHERE o.payee_id IN (SELECT id FROM vch_parties WHERE user_id = ?)";
+      prm.push(p.user_id);
+    } else if (!officer && !p.is(auth::Role::platform_admin) && !p.is(auth::Role::auditor)) {
+      return forbidden("no access to payouts");
+    }
+    sql += " ORDER BY o.period DESC, o.id DESC";
+    J a = J::array();
+    int64_t paid = 0, due = 0;
+    for (auto& r : tx.query(sql, prm)) {
+      if (officer && (r.str(10).empty() || !auth::require_jurisdiction(p, r.str(10)).ok())) continue;
+      bool is_paid = !r.is_null(7);
+      (is_paid ? paid : due) += r.i64(5);
+      if (static_cast<int>(a.size()) >= limit) continue;
+      a.push_back({{"obligation_id", r.str(0)}, {"contract_id", r.str(1)}, {"title", r.str(2)}, {"funder_code", r.str(3)},
+                   {"payee_id", r.str(4)}, {"amount_fen", r.i64(5)}, {"period", r.str(6)}, {"batch_id", oj(r.opt_str(7))},
+                   {"transfer_id", oj(r.opt_str(8))}, {"paid_at", oj(r.opt_str(9))}, {"state", is_paid ? "paid" : "due"}});
+    }
+    return J{{"items", a}, {"paid_fen", paid}, {"due_fen", due}};
+  });
+}
+
 // ---------------------------------------------------------------- settlement
 
 Result<J> Service::settle(const P& p, const Ctx& c, const std::string& issuer, const std::string& period) {
   if (period.size() != 7 || !valid_date(period + "-01")) return Error::field("vouchers.bad_period", "period", "must be YYYY-MM");
   struct Ob { std::string id, contract, payee, pdiv; int64_t amount; int year; };
+  const std::string day = today();
+  std::string publicity_until;  // the latest end of a publicity window that held an obligation back
   auto pre = store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<std::pair<Issuer, std::vector<Ob>>> {
     auto is = load_issuer(tx, issuer);
     if (!is) return Error::field("vouchers.unknown_issuer", "issuer_code", "unknown issuer " + issuer);
     std::vector<Ob> obs;
-    for (auto& r : tx.query("SELECT o.id, o.contract_id, o.payee_id, o.payee_division, o.amount_fen, o.fiscal_year FROM vch_obligations o "
-                            "JOIN vch_contracts c ON c.id = o.contract_id WHERE o.funder_code = ? AND o.period = ? AND o.batch_id IS NULL "
-                            "AND c.state = 'approved' ORDER BY o.id", {issuer, period})) {
+    std::map<std::string, uint32_t> publicity;  // policy id → publicity_days
+    for (auto& r : tx.query("SELECT o.id, o.contract_id, o.payee_id, o.payee_division, o.amount_fen, o.fiscal_year, c.approved_on, c.policy_id "
+                            "FROM vch_obligations o JOIN vch_contracts c ON c.id = o.contract_id WHERE o.funder_code = ? AND o.period = ? "
+                            "AND o.batch_id IS NULL AND c.state = 'approved' ORDER BY o.id", {issuer, period})) {
+      // The redemption list is publicised for the policy's publicity_days from approval (公示);
+      // an obligation is paid only after its window has ended.
+      if (!r.is_null(6) && !r.is_null(7)) {
+        auto [it, fresh] = publicity.try_emplace(r.str(7), 0);
+        if (fresh) {
+          if (auto pr = tx.query_one("SELECT params FROM vch_policies WHERE id = ?", {r.str(7)})) {
+            auto pp = parse_params(parse_or(pr->str(0), J::object()));
+            if (pp.ok()) it->second = pp->publicity_days;
+          }
+        }
+        std::string until = add_days(r.str(6), static_cast<int>(it->second));
+        if (until > day) {
+          publicity_until = std::max(publicity_until, until);
+          continue;
+        }
+      }
       obs.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.i64(4), static_cast<int>(r.i64(5))});
     }
     return std::pair{*is, obs};
   });
   if (!pre.ok()) return pre.error();
+  if (pre->second.empty() && !publicity_until.empty()) {
+    RL_TRY(officer_of(p, pre->first));
+    return conflict("vouchers.in_publicity", "the approved obligations of " + issuer + " in " + period +
+                                                 " are still in their publicity window (until " + publicity_until + ")");
+  }
   RL_TRY(officer_of(p, pre->first));
   std::lock_guard lk(stripe("settle:" + issuer));
   const auto& is = pre->first;
@@ -1357,7 +1517,7 @@ Result<J> Service::settle(const P& p, const Ctx& c, const std::string& issuer, c
     tx.exec("UPDATE vch_contracts SET state = 'settled' WHERE state = 'approved' AND id IN (SELECT contract_id FROM vch_obligations WHERE batch_id = ?) "
             "AND NOT EXISTS (SELECT 1 FROM vch_obligations o WHERE o.contract_id = vch_contracts.id AND o.batch_id IS NULL)", {id});
     return J{{"id", id}, {"issuer_code", issuer}, {"period", period}, {"total_fen", total}, {"obligations", n},
-             {"manifest_sha256", core::sha256_hex(csv)}};
+             {"manifest_sha256", core::sha256_hex(csv)}, {"held_in_publicity_until", publicity_until.empty() ? J() : J(publicity_until)}};
   });
   if (!out.ok()) return out.error();
   return out->result;
@@ -1490,6 +1650,24 @@ Result<J> Service::report_categories(int limit) {
       a.push_back({{"category", r.str(0)}, {"count", r.i64(1)}, {"amount_fen", r.i64(2)}, {"voucher_fen", r.i64(3)}});
     }
     return J{{"items", a}};
+  });
+}
+
+Result<J> Service::report_summary() {
+  return store::transact(db_, store::TxKind::read, [&](store::Tx& tx) -> Result<J> {
+    const std::string live = " WHERE signed_on IS NOT NULL AND state NOT IN ('draft','cancelled','rejected','expired')";
+    auto t = tx.query_one("SELECT COUNT(*), COALESCE(SUM(amount_fen), 0), COALESCE(SUM(voucher_fen), 0) FROM vch_contracts" + live);
+    J pairs = J::array();
+    for (auto& r : tx.query("SELECT substr(enterprise_division, 1, 2), substr(provider_division, 1, 2), COUNT(*), SUM(amount_fen) "
+                            "FROM vch_contracts" + live + " GROUP BY 1, 2 ORDER BY 1, 2")) {
+      pairs.push_back({{"enterprise_province", r.str(0) + "0000"}, {"provider_province", r.str(1) + "0000"}, {"count", r.i64(2)},
+                       {"amount_fen", r.i64(3)}});
+    }
+    J states = J::object();
+    for (auto& r : tx.query("SELECT state, COUNT(*) FROM vch_contracts GROUP BY state")) states[r.str(0)] = r.i64(1);
+    auto paid = tx.query_one("SELECT COALESCE(SUM(amount_fen), 0), COUNT(*) FROM vch_obligations WHERE batch_id IS NOT NULL");
+    return J{{"orders", t->i64(0)}, {"amount_fen", t->i64(1)}, {"voucher_fen", t->i64(2)}, {"pairs", pairs}, {"states", states},
+             {"paid_fen", paid->i64(0)}, {"paid_obligations", paid->i64(1)}};
   });
 }
 

@@ -94,14 +94,22 @@ class Service {
   Result<J> expire_due(const P& p, const Ctx& c);                                   // R7
   Result<J> rate(const P& p, const Ctx& c, const std::string& contract_id, int score, const std::string& comment);
   Result<J> decide_flag(const P& p, const Ctx& c, const std::string& flag_id, bool uphold, const std::string& note);
-  Result<J> register_external_claim(const P& p, const Ctx& c, const std::string& invoice_no,
-                                    const std::string& issuer, const std::string& source);
+  // kind "invoice": an invoice number; kind "contract": this platform's contract id. A claim that
+  // matches an open contract of another issuer flags it (duplicate_claim) for an officer.
+  Result<J> register_external_claim(const P& p, const Ctx& c, const std::string& reference,
+                                    const std::string& issuer, const std::string& source,
+                                    const std::string& kind = "invoice");
 
   Result<J> get_contract(const P& p, const std::string& id);
   Result<J> list_contracts(const P& p, const std::optional<std::string>& state, int limit);
   Result<J> list_demands(const P& p, int limit);
   Result<J> list_quotes(const P& p, const std::string& demand_id);
   Result<J> list_flags(const P& p, const std::optional<std::string>& state);
+  // The audit entries of a contract's commands (demand, quote, award, sign ... flags), oldest first.
+  Result<J> contract_audit(const P& p, const std::string& id);
+  // The caller's own catalogue entries (providers) and payouts (payees; officers: their issuers').
+  Result<J> my_services(const P& p);
+  Result<J> payouts(const P& p, int limit);
 
   // Settlement (R8, gross Mode A) and its reports.
   Result<J> settle(const P& p, const Ctx& c, const std::string& issuer, const std::string& period);
@@ -113,6 +121,8 @@ class Service {
   Result<J> report_flows(const std::string& from_month, const std::string& to_month);
   Result<J> report_budgets(std::optional<int> year);
   Result<J> report_categories(int limit);
+  // Order totals straight from the contracts table (the figures the flow chart must add up to).
+  Result<J> report_summary();
 
   // Workflow ↔ ledger agreement (INV-12): one line per disagreement; empty when consistent.
   Result<std::vector<std::string>> check_consistency();

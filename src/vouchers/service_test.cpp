@@ -24,6 +24,7 @@ struct VouchersTest : ::testing::Test {
   P admin = auth::system_principal("test");
   int n = 0;
   std::string ent, ent2, prov, prov_sh2, svc;
+  int publicity_days = 0;  // the fixture policy's redemption-list publicity window
 
   Ctx key() { return {admin.actor(), "k" + std::to_string(++n)}; }
   template <class T>
@@ -39,7 +40,8 @@ struct VouchersTest : ::testing::Test {
                         {"group_annual_cap_fen", 80'000'000}, {"categories", J::array({{{"code", "rd"}}, {{"code", "testing"}}})},
                         {"recognised_provider_divisions", J::array({"310000", "320000"})}, {"payee_mode", mode},
                         {"validity_days", 30}, {"annual_budget_fen", 1'000'000'000},
-                        {"funding", J::array({{{"issuer", "JS"}, {"share_bp", 6000}}, {{"issuer", "JS-SZ"}, {"share_bp", 4000}}})}}}};
+                        {"funding", J::array({{{"issuer", "JS"}, {"share_bp", 6000}}, {{"issuer", "JS-SZ"}, {"share_bp", 4000}}})},
+                        {"publicity_days", publicity_days}}}};
   }
   void SetUp() override {
     std::vector<store::Migration> m = audit::migrations();
@@ -223,6 +225,67 @@ TEST_F(VouchersTest, RelatedPartyFlagNeedsAnOfficer) {
   auto up = ok(s->decide_flag(admin, key(), flags["items"][0]["id"], true, "shared legal representative"));
   EXPECT_EQ(up["state"], "rejected");
   EXPECT_EQ(bal("CONTRACT_ALLOW:" + c).debits_pending, 0);
+  consistent();
+}
+
+// The same invoice or the same contract claimed in another jurisdiction: flagged (at acceptance,
+// or at once when the claim arrives later), the officer must decide, and both are audited.
+TEST_F(VouchersTest, ClaimsInTwoJurisdictionsAreFlagged) {
+  base();
+  std::string c1 = draft(ent, prov, 2'000'000), c2 = draft(ent2, prov, 2'000'000);
+  for (auto& c : {c1, c2}) {
+    ok(s->sign(admin, key(), c, std::nullopt));
+    ok(s->deliver(admin, key(), c, evidence()));
+  }
+  // An invoice already claimed in Shanghai's programme: flagged at acceptance.
+  ok(s->register_external_claim(admin, key(), "INV-TWICE", "SH", "SH voucher platform"));
+  ok(s->accept(admin, key(), c1, "INV-TWICE"));
+  // This platform's contract claimed under Zhejiang after acceptance: flagged when the claim arrives.
+  ok(s->accept(admin, key(), c2, "INV-ONCE"));
+  auto claim = ok(s->register_external_claim(admin, key(), c2, "ZJ", "ZJ audit", "contract"));
+  EXPECT_EQ(claim["flagged"]["contract_id"], c2);
+  EXPECT_FALSE(s->register_external_claim(admin, key(), "x", "ZJ", "y", "receipt").ok());
+  auto flags = ok(s->list_flags(admin, std::string("open")));
+  ASSERT_EQ(flags["items"].size(), 2u);
+  for (auto& f : flags["items"]) EXPECT_EQ(f["kind"], "duplicate_claim");
+  for (auto& c : {c1, c2}) {
+    auto r = s->review(admin, key(), c, true, std::nullopt, "");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "vouchers.open_flags");
+  }
+  for (auto& f : flags["items"]) ok(s->decide_flag(admin, key(), f["id"], false, "the other claim was withdrawn"));
+  for (auto& c : {c1, c2}) EXPECT_EQ(ok(s->review(admin, key(), c, true, std::nullopt, ""))["state"], "approved");
+  auto tx = t.db().begin(store::TxKind::read);
+  EXPECT_EQ(tx->query_one("SELECT COUNT(*) FROM audit_log WHERE command = 'flag.decide'")->i64(0), 2);
+  consistent();
+}
+
+// Approved redemptions are publicised for the policy's publicity_days (公示) before payment:
+// a settlement run inside the window pays nothing and writes nothing; after it, exactly once.
+TEST_F(VouchersTest, PublicityWindowGatesSettlement) {
+  publicity_days = 5;
+  base();
+  std::string c = draft(ent, prov, 1'000'000);
+  ok(s->sign(admin, key(), c, std::nullopt));
+  ok(s->deliver(admin, key(), c, evidence()));
+  ok(s->accept(admin, key(), c, "INV-PUB"));
+  ok(s->review(admin, key(), c, true, std::nullopt, ""));  // approved 2026-06-15
+  auto tx_count = [&] {
+    auto tx = t.db().begin(store::TxKind::read);
+    return tx->query_one("SELECT COUNT(*) FROM audit_log")->i64(0) + tx->query_one("SELECT COUNT(*) FROM vch_batches")->i64(0);
+  };
+  auto before = tx_count();
+  clock.advance(std::chrono::hours(24 * 4));  // 2026-06-19: still in the window (until 2026-06-20)
+  auto early = s->settle(admin, key(), "JS", "2026-06");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, "vouchers.in_publicity");
+  EXPECT_NE(early.error().message.find("2026-06-20"), std::string::npos) << early.error().message;
+  EXPECT_EQ(tx_count(), before);
+  EXPECT_EQ(bal("DISBURSED:JS:2026").credits_posted, 0);
+  clock.advance(std::chrono::hours(24));  // 2026-06-20: the window has ended
+  auto b = ok(s->settle(admin, key(), "JS", "2026-06"));
+  EXPECT_EQ(b["total_fen"], 420'000);  // 60 % of the 700,000-fen voucher
+  EXPECT_EQ(bal("DISBURSED:JS:2026").credits_posted, 420'000);
   consistent();
 }
 

@@ -23,6 +23,17 @@ export const vouchersApi = {
   budgets: () => api.get<{ budgets: Json[]; burn_down: Json[] }>(`${B}/reports/budgets`),
   categories: () => api.get<{ items: Json[] }>(`${B}/reports/categories`),
   matrix: () => api.get<Json>(`${B}/reports/flow-matrix`, { query: { netting: 1 } }),
+  summary: () => api.get<Json>(`${B}/reports/summary`),
+  audit: (id: string) => api.get<{ items: Json[] }>(`${B}/contracts/${id}/audit`),
+  mine: () => api.get<{ items: Json[] }>(`${B}/parties/mine`),
+  quota: (enterprise: string) => api.get<{ grants: Json[] }>(`${B}/quota/${enterprise}`),
+  myServices: () => api.get<{ items: Json[] }>(`${B}/services/mine`),
+  addService: (body: Json) => api.post<Json>(`${B}/services`, body),
+  payouts: () => api.get<{ items: Json[]; paid_fen: number; due_fen: number }>(`${B}/payouts`),
+  appropriate: (issuer_code: string, year: number, amount_fen: number) => api.post<Json>(`${B}/budgets`, { issuer_code, year, amount_fen }),
+  publishPolicy: (body: Json) => api.post<Json>(`${B}/policies`, body),
+  recognise: (provider: string, issuer_code: string, state: string) => api.post<Json>(`${B}/parties/${provider}/recognitions`, { issuer_code, state }),
+  rate: (id: string, score: number, comment: string) => api.post<Json>(`${B}/contracts/${id}/rate`, { score, comment }),
 };
 
 /** fen → "1,234.56" yuan (integer arithmetic; no floating point on money). */
@@ -35,16 +46,29 @@ export function yuan(fen: number | null | undefined): string {
   return `${neg ? '-' : ''}${whole}.${cents}`;
 }
 
-/** Sums order amounts per (enterprise province → provider province) for a Sankey chart. */
-export function sankeyLinks(rows: Json[], name: (code: string) => string): { source: string; target: string; value: number }[] {
-  const sums = new Map<string, number>();
+export interface FlowLink { source: string; target: string; value: number; count: number }
+
+/** Sums order amounts (integer fen) and counts per (enterprise province → provider province) for a Sankey chart. */
+export function sankeyLinks(rows: Json[], name: (code: string) => string): FlowLink[] {
+  const sums = new Map<string, { value: number; count: number }>();
   for (const r of rows) {
     const key = `${r.enterprise_province}|${r.provider_province}`;
-    sums.set(key, (sums.get(key) ?? 0) + Number(r.amount_fen));
+    const cur = sums.get(key) ?? { value: 0, count: 0 };
+    cur.value += Number(r.amount_fen);
+    cur.count += Number(r.count ?? 0);
+    sums.set(key, cur);
   }
   // Sankey needs a DAG: sources and targets are distinct nodes (suffix the targets).
   return [...sums.entries()].map(([k, v]) => {
     const [a = '', b = ''] = k.split('|');
-    return { source: name(a), target: `${name(b)} ▸`, value: Math.round(v / 100) };
+    return { source: name(a), target: `${name(b)} ▸`, value: v.value, count: v.count };
   });
+}
+
+/** yuan string (digits, optional 2 decimals) → integer fen, or null when it is not an amount. */
+export function toFen(yuanText: string | number): number | null {
+  const s = String(yuanText).trim().replace(/,/g, '');
+  const m = /^(\d{1,13})(?:\.(\d{1,2}))?$/.exec(s);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
