@@ -1,11 +1,13 @@
 // bench_gep: synthetic Jiangsu-scale region (UTM 50N, 30 m) and timings of the eco engine.
 //
-//   bench_gep gen  --dir D [--mpx 100]    generate inputs (tiled DEFLATE GeoTIFFs + tables)
+//   bench_gep gen  --dir D [--mpx 100] [--deflate 1]   generate inputs (tiled ZSTD GeoTIFFs, or
+//                                                     DEFLATE + predictor like InVEST's benchmark inputs)
 //   bench_gep awy|carbon|sdr --dir D [--threads N] [--memory-gib G]
-//   bench_gep all  --dir D [--mpx 100] [--sdr-mpx 16]
+//   bench_gep all  --dir D [--mpx 100] [--sdr-mpx MPX] [--memory-gib 3.5]
 //
 // Every phase prints wall seconds, Mpx/s and the peak resident memory of its own process
-// (`all` runs each phase as a child process so the peaks are separate).
+// (`all` runs each phase as a child process so the peaks are separate, SDR on the same region
+// unless --sdr-mpx differs, and ends with per-pixel services, routing and the whole run).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,9 @@
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <gdal.h>
+#include <gdal_utils.h>
 
 #include "eco/gep/invest.hpp"
 #include "eco/raster/raster.hpp"
@@ -58,13 +63,13 @@ double peak_mib() {
 
 struct Args {
   std::string cmd, dir = "/tmp/riverlink_bench_gep";
-  double mpx = 100, sdr_mpx = 16, memory_gib = 3;
-  int threads = 0;
+  double mpx = 100, sdr_mpx = 0, memory_gib = 3.5;
+  int threads = 0, deflate = 0;
 };
 
 int side_for(double mpx) { return int(std::lround(std::sqrt(mpx * 1e6))); }
 
-int generate(const std::string& dir, double mpx) {
+int generate(const std::string& dir, double mpx, bool deflate) {
   raster::init_gdal(256ll << 20);
   fs::create_directories(dir);
   int n = side_for(mpx);
@@ -153,6 +158,22 @@ int generate(const std::string& dir, double mpx) {
   std::ofstream(dir + "/args_sdr.json") << R"({"dem_path":"dem.tif","erosivity_path":"erosivity.tif","erodibility_path":"erodibility.tif",)"
                                         << R"("lulc_path":"lulc.tif","watersheds_path":"watersheds.geojson","biophysical_table_path":"biophysical.csv",)"
                                         << R"("threshold_flow_accumulation":1000,"k_param":2,"sdr_max":0.8,"ic_0_param":0.5,"l_max":122})";
+  if (deflate) {
+    // Re-encode the rasters as DEFLATE with predictors (3 for floats), as InVEST's inputs were.
+    for (auto& l : layers) {
+      std::string path = dir + "/" + l.name + ".tif", tmp = path + ".deflate.tif";
+      GDALDatasetH src = GDALOpen(path.c_str(), GA_ReadOnly);
+      const char* pred = l.t == raster::PixelType::byte ? "PREDICTOR=2" : "PREDICTOR=3";
+      const char* args[] = {"-co", "TILED=YES", "-co", "COMPRESS=DEFLATE", "-co", pred, "-co", "NUM_THREADS=ALL_CPUS", nullptr};
+      GDALTranslateOptions* o = GDALTranslateOptionsNew(const_cast<char**>(args), nullptr);
+      GDALDatasetH outd = src ? GDALTranslate(tmp.c_str(), src, o, nullptr) : nullptr;
+      GDALTranslateOptionsFree(o);
+      if (src) GDALClose(src);
+      if (!outd) { std::fprintf(stderr, "%s: DEFLATE re-encoding failed\n", path.c_str()); return 2; }
+      GDALClose(outd);
+      fs::rename(tmp, path);
+    }
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("gen      %6.1f Mpx (%d x %d)  %7.2f s  peak %6.0f MiB  %s\n", double(g.pixels()) / 1e6, n, n, secs, peak_mib(), dir.c_str());
   return 0;
@@ -187,8 +208,14 @@ int run_model(const Args& a) {
   return 0;
 }
 
-int child(const std::string& self, const std::vector<std::string>& args) {
+struct ChildRun {
+  int rc = 1;
+  double wall = 0, peak_mib = 0;
+};
+
+ChildRun child(const std::string& self, const std::vector<std::string>& args) {
   std::fflush(stdout);
+  auto t0 = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid == 0) {
     std::vector<char*> argv;
@@ -199,8 +226,13 @@ int child(const std::string& self, const std::vector<std::string>& args) {
     _exit(127);
   }
   int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  ChildRun r;
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.peak_mib = double(ru.ru_maxrss) / 1024.0;
+  return r;
 }
 
 }  // namespace
@@ -219,19 +251,30 @@ int main(int argc, char** argv) {
     else if (k == "--sdr-mpx") a.sdr_mpx = std::stod(v);
     else if (k == "--threads") a.threads = std::stoi(v);
     else if (k == "--memory-gib") a.memory_gib = std::stod(v);
+    else if (k == "--deflate") a.deflate = std::stoi(v);
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); return 2; }
   }
-  if (a.cmd == "gen") return generate(a.dir, a.mpx);
+  if (a.cmd == "gen") return generate(a.dir, a.mpx, a.deflate != 0);
   if (a.cmd == "all") {
     std::string self = fs::canonical("/proc/self/exe").string();
-    std::string big = a.dir + "/region", small = a.dir + "/routing";
+    std::string big = a.dir + "/region";
     std::string th = std::to_string(a.threads), mem = std::to_string(a.memory_gib);
-    int rc = child(self, {"gen", "--dir", big, "--mpx", std::to_string(a.mpx)});
-    rc |= child(self, {"awy", "--dir", big, "--threads", th, "--memory-gib", mem});
-    rc |= child(self, {"carbon", "--dir", big, "--threads", th, "--memory-gib", mem});
-    rc |= child(self, {"gen", "--dir", small, "--mpx", std::to_string(a.sdr_mpx)});
-    rc |= child(self, {"sdr", "--dir", small, "--threads", th, "--memory-gib", mem});
-    return rc;
+    auto gen = child(self, {"gen", "--dir", big, "--mpx", std::to_string(a.mpx), "--deflate", std::to_string(a.deflate)});
+    auto awy = child(self, {"awy", "--dir", big, "--threads", th, "--memory-gib", mem});
+    auto carbon = child(self, {"carbon", "--dir", big, "--threads", th, "--memory-gib", mem});
+    std::string routing = big;
+    ChildRun gen2;
+    if (a.sdr_mpx > 0 && a.sdr_mpx != a.mpx) {
+      routing = a.dir + "/routing";
+      gen2 = child(self, {"gen", "--dir", routing, "--mpx", std::to_string(a.sdr_mpx), "--deflate", std::to_string(a.deflate)});
+    }
+    auto sdr = child(self, {"sdr", "--dir", routing, "--threads", th, "--memory-gib", mem});
+    double per_pixel = awy.wall + carbon.wall;
+    std::printf("summary  per-pixel services (AWY + Carbon) %.1f s (target < 60 s); routing (SDR) %.1f s; "
+                "whole run %.1f s (target < 300 s); peak %.0f MiB (target < 4096 MiB); load %.1f\n",
+                per_pixel, sdr.wall, per_pixel + sdr.wall, std::max({awy.peak_mib, carbon.peak_mib, sdr.peak_mib}),
+                load_average());
+    return gen.rc | awy.rc | carbon.rc | gen2.rc * (routing != big) | sdr.rc;
   }
   return run_model(a);
 }

@@ -191,6 +191,92 @@ TEST(Carbon, RandomLandscapeAdditiveOverTiles) {
   }
 }
 
+// Property: cutting a landscape into pieces (a 3 x 2 partition whose seams cut GeoTIFF tiles and
+// watersheds) and running each piece alone gives totals that add up to the whole run's, for
+// Carbon totals and for AWY's per-pixel water yield.
+TEST(Property, TotalsAddUpOverSplitLandscape) {
+  auto dir = fx::temp_dir("split");
+  const int W = 300, H = 170;
+  auto g = fx::grid(W, H);
+  std::mt19937 rng(7);
+  std::size_t n = std::size_t(g.pixels());
+  std::vector<std::uint8_t> cur(n), fut(n);
+  std::vector<float> p(n), eto(n), depth(n), pawc(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    cur[i] = rng() % 17 == 0 ? 255 : std::uint8_t(1 + rng() % 3);
+    fut[i] = std::uint8_t(1 + rng() % 3);
+    p[i] = float(700 + rng() % 500);
+    eto[i] = float(800 + rng() % 300);
+    depth[i] = float(200 + rng() % 2000);
+    pawc[i] = float(rng() % 100) / 400.0f;
+  }
+  fx::write_text(dir + "/pools.csv", "lucode,c_above,c_below,c_soil,c_dead\n1,10,0,3,0\n2,20,5,0,1\n3,1,1,0,0\n");
+  fx::write_text(dir + "/bio.csv", "lucode,LULC_veg,root_depth,Kc\n1,1,800,0.9\n2,1,3000,1.1\n3,0,1,0.4\n");
+  // Two watersheds over the whole extent (west / east of x = 130 px).
+  double x0 = g.gt[0], y1 = g.gt[3], xm = x0 + 130 * 30, x1 = x0 + W * 30, y0 = y1 - H * 30;
+  fx::write_rects(dir + "/ws.geojson", {{1, x0, y0, xm, y1}, {2, xm, y0, x1, y1}});
+  auto write_piece = [&](const std::string& sub, int px0, int py0, int pw, int ph) {
+    fs::create_directories(dir + "/" + sub);
+    raster::Grid pg = g;
+    pg.cols = pw;
+    pg.rows = ph;
+    pg.gt[0] += px0 * 30.0;
+    pg.gt[3] -= py0 * 30.0;
+    auto cut = [&](const auto& v) {
+      std::vector<typename std::decay_t<decltype(v)>::value_type> out;
+      for (int y = py0; y < py0 + ph; ++y)
+        for (int x = px0; x < px0 + pw; ++x) out.push_back(v[std::size_t(y) * W + std::size_t(x)]);
+      return out;
+    };
+    fx::write(dir + "/" + sub + "/cur.tif", pg, PixelType::byte, 255, cut(cur));
+    fx::write(dir + "/" + sub + "/fut.tif", pg, PixelType::byte, 255, cut(fut));
+    fx::write(dir + "/" + sub + "/p.tif", pg, PixelType::float32, -9999, cut(p));
+    fx::write(dir + "/" + sub + "/eto.tif", pg, PixelType::float32, -9999, cut(eto));
+    fx::write(dir + "/" + sub + "/depth.tif", pg, PixelType::float32, -9999, cut(depth));
+    fx::write(dir + "/" + sub + "/pawc.tif", pg, PixelType::float32, -9999, cut(pawc));
+    return pg;
+  };
+  struct Totals {
+    std::map<std::string, double> carbon;
+    double wyield = 0;
+  };
+  auto run = [&](const std::string& sub, const raster::Grid& pg) {
+    std::string d = dir + "/" + sub;
+    CarbonArgs c{.lulc_cur = d + "/cur.tif", .lulc_fut = d + "/fut.tif", .carbon_pools = dir + "/pools.csv",
+                 .sequestration = true, .cur_year = 2020, .fut_year = 2030};
+    AwyArgs a{.lulc = d + "/cur.tif", .precipitation = d + "/p.tif", .eto = d + "/eto.tif", .depth = d + "/depth.tif",
+              .pawc = d + "/pawc.tif", .watersheds = dir + "/ws.geojson", .biophysical_table = dir + "/bio.csv",
+              .seasonality = 5};
+    Totals t;
+    auto rc = run_carbon(c, d + "/ws_c", opts(2, 64));
+    EXPECT_TRUE(rc.ok()) << rc.error().message;
+    if (rc.ok()) t.carbon = rc->totals;
+    auto ra = run_awy(a, d + "/ws_a", opts(2, 64));
+    EXPECT_TRUE(ra.ok()) << ra.error().message;
+    if (ra.ok()) {
+      auto wy = raster::read_all_f64({"wyield", d + "/ws_a/output/per_pixel/wyield.tif"}, pg);
+      EXPECT_TRUE(wy.ok());
+      for (double v : *wy)
+        if (v != -1) t.wyield += v;
+    }
+    return t;
+  };
+  auto whole = run("whole", write_piece("whole", 0, 0, W, H));
+  ASSERT_FALSE(whole.carbon.empty());
+  Totals sum;
+  const int xs[4] = {0, 100, 257, W}, ys[3] = {0, 91, H};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 2; ++j) {
+      std::string sub = "piece" + std::to_string(i) + std::to_string(j);
+      auto t = run(sub, write_piece(sub, xs[i], ys[j], xs[i + 1] - xs[i], ys[j + 1] - ys[j]));
+      for (auto& [k, v] : t.carbon) sum.carbon[k] += v;
+      sum.wyield += t.wyield;
+    }
+  for (auto& [k, v] : whole.carbon) EXPECT_NEAR(sum.carbon[k], v, 1e-9 * std::max(1.0, std::abs(v))) << k;
+  EXPECT_GT(whole.wyield, 0);
+  EXPECT_NEAR(sum.wyield, whole.wyield, 1e-9 * whole.wyield);
+}
+
 TEST(BadInput, ClassMissingNamesClassAndFiles) {
   auto s = make_site("bad_class");
   fx::write_text(s.dir + "/bio.csv", "lucode,LULC_veg,root_depth,Kc\n1,1,500,1\n");

@@ -104,7 +104,9 @@ struct WriteOptions {
   bool cog = false;  // convert to a Cloud Optimized GeoTIFF when closing
 };
 
-// A tiled (256 x 256), ZSTD-compressed GeoTIFF on the target grid (COG: DEFLATE); writes are serialised.
+// A tiled (256 x 256), ZSTD-compressed GeoTIFF on the target grid (COG: DEFLATE). Thread-safe:
+// each tile is compressed by the writing thread and appended; windows may cut tiles (partial
+// tiles are completed in memory); tiles never written hold nodata. Whole-band writes use all cores.
 class Writer {
  public:
   Writer(Writer&&) noexcept;

@@ -99,5 +99,125 @@ TEST(Routing, SlopeOfPlaneAndEdges) {
   EXPECT_NEAR(s[6], 10.0f, 1e-4);
 }
 
+TEST(Routing, D8ValleyAccumulatesAnalyticCounts) {
+  // A 5 x 4 V valley: the centre column (x = 2) falls 1 m per row to the south, the sides
+  // rise 10 m per column away from it. Every side cell drains straight towards the channel
+  // (drop 10 against 11/sqrt2 diagonally); the channel drains south. The channel cell of row y
+  // therefore gathers the 5 (y + 1) cells of rows 0..y; the inner side cells 2, the outer 1.
+  Dims d{5, 4};
+  std::vector<float> dem(20);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 5; ++x) dem[std::size_t(y * 5 + x)] = float(100 - y + 10 * std::abs(x - 2));
+  std::vector<std::uint8_t> valid(20, 1);
+  auto d8 = flow_dir_d8(dem, d, valid);
+  for (int y = 0; y < 4; ++y) {
+    EXPECT_EQ(d8[std::size_t(y * 5 + 1)], 0) << "west side drains east, row " << y;
+    EXPECT_EQ(d8[std::size_t(y * 5 + 3)], 4) << "east side drains west, row " << y;
+  }
+  for (int y = 0; y < 3; ++y) EXPECT_EQ(d8[std::size_t(y * 5 + 2)], 6) << "channel drains south, row " << y;
+  auto fd = d8_as_mfd(d8);
+  auto fa = accumulate(fd, d, upslope_first_order(fd, d), nullptr, -1);
+  for (int y = 0; y < 4; ++y) {
+    EXPECT_DOUBLE_EQ(fa[std::size_t(y * 5 + 2)], 5.0 * (y + 1)) << "row " << y;
+    EXPECT_DOUBLE_EQ(fa[std::size_t(y * 5 + 1)], 2.0);
+    EXPECT_DOUBLE_EQ(fa[std::size_t(y * 5 + 4)], 1.0);
+  }
+  // Weighted accumulation (float weights): weight 2 everywhere doubles every count.
+  std::vector<float> w2(20, 2.0f);
+  auto fw = accumulate(fd, d, upslope_first_order(fd, d), w2, -1);
+  for (std::size_t i = 0; i < 20; ++i) EXPECT_DOUBLE_EQ(fw[i], 2 * fa[i]);
+}
+
+TEST(Routing, MfdSplitsHalfAndHalfOnARidge) {
+  // A 3 x 3 roof: the centre column is a ridge 1 m above the two sides, so the centre cell
+  // (and only it) sends 15/30 of its flow east and west... within nibble quantisation: the
+  // diagonal neighbours are 1/sqrt2 as steep and also receive, symmetrically.
+  Dims d{3, 3};
+  std::vector<float> dem = {1, 2, 1, 1, 2, 1, 1, 2, 1};
+  std::vector<std::uint8_t> valid(9, 1);
+  auto fd = flow_dir_mfd(dem, d, valid);
+  std::int32_t c = fd[4];
+  EXPECT_EQ(mfd_weight(c, 0), mfd_weight(c, 4));
+  EXPECT_EQ(mfd_weight(c, 1), mfd_weight(c, 3));
+  EXPECT_EQ(mfd_weight(c, 5), mfd_weight(c, 7));
+  EXPECT_EQ(mfd_weight(c, 2), 0);
+  EXPECT_EQ(mfd_weight(c, 6), 0);
+  // Conservation: what leaves the ridge cell is split into shares that sum to 1 exactly.
+  auto order = upslope_first_order(fd, d);
+  std::vector<float> one_at_centre(9, 0.0f);
+  one_at_centre[4] = 1.0f;
+  auto acc = accumulate(fd, d, order, one_at_centre, -1);
+  double east = acc[2] + acc[5] + acc[8], west = acc[0] + acc[3] + acc[6];
+  EXPECT_NEAR(east, 0.5, 1e-12);
+  EXPECT_NEAR(west, 0.5, 1e-12);
+}
+
+TEST(Routing, FillPitsNestedDepressionsAndProperties) {
+  // 7 x 5 field at 10 m with a wall at 9 m around two pits (2 m and 4 m) joined by a 6 m saddle,
+  // and a gap in the wall at 7 m: both pits fill to 7 m (the lowest way out), not to the saddle.
+  Dims d{7, 5};
+  std::vector<float> dem(35, 10.0f);
+  for (int y = 1; y < 4; ++y)
+    for (int x = 1; x < 6; ++x) dem[std::size_t(y * 7 + x)] = 9.0f;
+  dem[std::size_t(2 * 7 + 2)] = 2.0f;
+  dem[std::size_t(2 * 7 + 3)] = 6.0f;
+  dem[std::size_t(2 * 7 + 4)] = 4.0f;
+  dem[std::size_t(2 * 7 + 6)] = 7.0f;  // gap on the east edge
+  dem[std::size_t(2 * 7 + 5)] = 7.0f;
+  std::vector<std::uint8_t> valid(35, 1);
+  auto before = dem;
+  fill_pits(dem, d, valid);
+  EXPECT_FLOAT_EQ(dem[std::size_t(2 * 7 + 2)], 7.0f);
+  EXPECT_FLOAT_EQ(dem[std::size_t(2 * 7 + 3)], 7.0f);
+  EXPECT_FLOAT_EQ(dem[std::size_t(2 * 7 + 4)], 7.0f);
+  EXPECT_FLOAT_EQ(dem[std::size_t(1 * 7 + 1)], 9.0f);  // the wall itself is untouched
+  // Properties: never lowered; idempotent; every cell then has a non-ascending path out.
+  for (std::size_t i = 0; i < dem.size(); ++i) EXPECT_GE(dem[i], before[i]);
+  auto again = dem;
+  fill_pits(again, d, valid);
+  EXPECT_EQ(again, dem);
+  auto fd = flow_dir_mfd(dem, d, valid);
+  for (std::size_t i = 0; i < fd.size(); ++i) EXPECT_NE(fd[i], 0) << "cell " << i << " has no outflow";
+}
+
+TEST(Routing, UpslopeFirstOrderIsTopological) {
+  // Random noisy terrain, filled: in the order, every cell comes after all cells draining into it.
+  Dims d{23, 17};
+  std::vector<float> dem(d.n());
+  unsigned s = 12345;
+  for (auto& v : dem) {
+    s = s * 1103515245u + 12345u;
+    v = float((s >> 16) % 1000) / 100.0f;
+  }
+  std::vector<std::uint8_t> valid(d.n(), 1);
+  fill_pits(dem, d, valid);
+  auto fd = flow_dir_mfd(dem, d, valid);
+  auto order = upslope_first_order(fd, d);
+  ASSERT_EQ(order.size(), d.n());
+  std::vector<std::size_t> pos(d.n());
+  for (std::size_t k = 0; k < order.size(); ++k) pos[order[k]] = k;
+  for (int y = 0; y < d.rows; ++y)
+    for (int x = 0; x < d.cols; ++x)
+      for (int k = 0; k < 8; ++k) {
+        int nx = x + kDx[k], ny = y + kDy[k];
+        if (!d.inside(nx, ny) || !mfd_weight(fd[std::size_t(y * d.cols + x)], k)) continue;
+        EXPECT_LT(pos[std::size_t(y * d.cols + x)], pos[std::size_t(ny * d.cols + nx)]);
+      }
+  // Mass balance: the flow leaving the raster equals the number of cells.
+  auto fa = accumulate(fd, d, order, nullptr, -1);
+  double out = 0;
+  for (int y = 0; y < d.rows; ++y)
+    for (int x = 0; x < d.cols; ++x) {
+      std::int32_t f = fd[std::size_t(y * d.cols + x)];
+      int sum = 0, leaving = 0;
+      for (int k = 0; k < 8; ++k) {
+        sum += mfd_weight(f, k);
+        if (!d.inside(x + kDx[k], y + kDy[k])) leaving += mfd_weight(f, k);
+      }
+      if (sum) out += fa[std::size_t(y * d.cols + x)] * leaving / sum;
+    }
+  EXPECT_NEAR(out, double(d.n()), 1e-9 * double(d.n()));
+}
+
 }  // namespace
 }  // namespace riverlink::eco::raster
