@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <unordered_map>
+#include <thread>
 #include <unordered_set>
 
 #include "core/hash.hpp"
@@ -273,6 +274,7 @@ struct Lots::Impl {
   std::deque<Item*> queue;
   bool leader = false;
   int64_t batch_no = 0;
+  std::atomic<int64_t> stat_batches{0}, stat_inputs{0};
 
   std::mutex listen_mu;
   uint64_t next_token = 1;
@@ -370,6 +372,12 @@ struct Lots::Impl {
         continue;
       }
       leader = true;
+      if (opts.linger_us > 0 && queue.size() < opts.max_batch) {
+        // Let bidders that are on their way join this batch (fewer, larger commits).
+        lk.unlock();
+        std::this_thread::sleep_for(std::chrono::microseconds(opts.linger_us));
+        lk.lock();
+      }
       std::vector<Item*> batch;
       std::vector<Item*> skipped;
       while (!queue.empty() && batch.size() < opts.max_batch) {
@@ -379,6 +387,10 @@ struct Lots::Impl {
       }
       lk.unlock();
       Status st = batch.empty() ? ok_status() : write_batch(batch);
+      if (!batch.empty()) {
+        stat_batches.fetch_add(1, std::memory_order_relaxed);
+        stat_inputs.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+      }
       if (!st.ok()) {
         for (Item* it : batch) it->lot->broken = true;  // reload from the database
       }
@@ -537,6 +549,10 @@ Lots::Lots(store::Database& db, audit::CommandRunner& runner, ledger::Service& l
            const core::Clock& clock, LotsOptions opts)
     : impl_(std::make_unique<Impl>(db, runner, ledger, clock, opts)) {}
 Lots::~Lots() = default;
+
+LotsStats Lots::stats() const {
+  return {impl_->stat_batches.load(), impl_->stat_inputs.load()};
+}
 
 void Lots::drop_cache() {
   std::lock_guard lk(impl_->map_mu);

@@ -76,6 +76,13 @@ struct InputReply {
 
 struct LotsOptions {
   size_t max_batch = 4096;  // inputs per group commit
+  // A new leader waits this long for more inputs before writing its batch (0: write at once).
+  int linger_us = 0;
+};
+
+struct LotsStats {
+  int64_t batches = 0;
+  int64_t inputs = 0;  // stored inputs (refused inputs are not stored)
 };
 
 class Lots {
@@ -144,6 +151,8 @@ class Lots {
 
   // Forgets the in-memory lots (tests: restart).
   void drop_cache();
+  // Group-commit counters since construction.
+  LotsStats stats() const;
 
  private:
   struct Impl;
