@@ -156,7 +156,7 @@ export function landTests({ BASE, loginOk, assert }) {
           }
           if (state === 'scheme_filed') await command(officer, 'review', (b) => ({ ...b, date: shanghaiDate(-29) }), 'cleared');
           const openAt = new Date(Date.now() + 3_000);
-          const closeAt = new Date(Date.now() + 40_000);
+          const closeAt = new Date(Date.now() + 50_000);
           await command(officer, 'announce', (b) => ({
             ...b, announce_date: shanghaiDate(-25), title: `测试挂牌 ${run}`,
             lot: { increment_fen: 1_000_000, open_at: openAt.toISOString(), close_at: closeAt.toISOString(), freeze_before_close_s: 0,
