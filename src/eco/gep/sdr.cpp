@@ -332,8 +332,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   res.seconds["ls"] = secs(t);
 
   // Connectivity: W_bar and S_bar (weighted accumulation / flow accumulation), D_up.
-  auto bar = [&](const std::vector<float>& v, const std::string& name) -> Status {
-    std::vector<double> acc = accumulate(fd, d, order, v, -1);
+  auto bar = [&](std::vector<double> acc, const std::string& name) -> Status {
     auto rd = Readers::open({src(n_fa)}, g, threads);
     if (!rd.ok()) return rd.error();
     auto w = create(name, f32);
@@ -349,8 +348,18 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     }));
     return w->close();
   };
-  RL_TRY(bar(wgt, n_wbar));
-  RL_TRY(bar(sth, n_sbar));
+  if (threads > 1 && std::int64_t(n) * (kSdrBytesPerPixel + 8) <= opt.memory_budget) {
+    // Room for both accumulations at once: run them side by side (same values).
+    std::vector<double> accs;
+    std::thread other([&] { accs = accumulate(fd, d, order, sth, -1); });
+    std::vector<double> accw = accumulate(fd, d, order, wgt, -1);
+    other.join();
+    RL_TRY(bar(std::move(accw), n_wbar));
+    RL_TRY(bar(std::move(accs), n_sbar));
+  } else {
+    RL_TRY(bar(accumulate(fd, d, order, wgt, -1), n_wbar));
+    RL_TRY(bar(accumulate(fd, d, order, sth, -1), n_sbar));
+  }
   {
     auto rd = Readers::open({src(n_fa), src(n_wbar), src(n_sbar)}, g, threads);
     if (!rd.ok()) return rd.error();

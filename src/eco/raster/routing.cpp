@@ -1,6 +1,8 @@
 #include "eco/raster/routing.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <queue>
 
@@ -10,15 +12,49 @@ constexpr double kSqrt2Inv = 0.70710678118654752440;
 constexpr double kSqrt2 = 1.4142135623730951;
 }  // namespace
 
+namespace {
+// A monotone priority queue (radix heap) keyed by heights: priority-flood only ever pushes keys at
+// or above the last one popped, so a radix heap replaces the binary heap's log n sift with a few
+// bucket moves per item. Ties leave in any order: the filled heights do not depend on it.
+class HeightQueue {
+ public:
+  static std::uint32_t key(float h) {
+    std::uint32_t u;
+    std::memcpy(&u, &h, sizeof u);
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // order-preserving
+  }
+  bool empty() const { return size_ == 0; }
+  void push(float h, std::uint32_t i) {
+    std::uint32_t k = key(h);
+    b_[bucket(k)].push_back({k, i});
+    ++size_;
+  }
+  std::uint32_t pop() {
+    if (b_[0].empty()) {
+      int j = 1;
+      while (b_[j].empty()) ++j;
+      std::uint32_t lo = b_[j][0].first;
+      for (auto& e : b_[j]) lo = std::min(lo, e.first);
+      last_ = lo;
+      for (auto& e : b_[j]) b_[bucket(e.first)].push_back(e);
+      b_[j].clear();
+    }
+    auto e = b_[0].back();
+    b_[0].pop_back();
+    --size_;
+    return e.second;
+  }
+
+ private:
+  int bucket(std::uint32_t k) const { return k == last_ ? 0 : 32 - __builtin_clz(k ^ last_); }
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> b_[33];
+  std::uint32_t last_ = 0;
+  std::size_t size_ = 0;
+};
+}  // namespace
+
 void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid) {
-  // 8-byte items ordered by height only: the filled heights do not depend on the order in which
-  // cells of equal height leave the queue.
-  struct Item {
-    float h;
-    std::uint32_t i;
-    bool operator>(const Item& o) const { return h > o.h; }
-  };
-  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> open;
+  HeightQueue open;
   std::deque<std::uint32_t> pit;
   std::vector<std::uint8_t> closed(d.n(), 0);
   for (int y = 0; y < d.rows; ++y)
@@ -32,7 +68,7 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
       }
       if (edge) {
         closed[i] = 1;
-        open.push({dem[i], std::uint32_t(i)});
+        open.push(dem[i], std::uint32_t(i));
       }
     }
   while (!open.empty() || !pit.empty()) {
@@ -41,8 +77,7 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
       c = pit.front();
       pit.pop_front();
     } else {
-      c = open.top().i;
-      open.pop();
+      c = open.pop();
     }
     int cx = int(c % d.cols), cy = int(c / d.cols);
     float hc = dem[c];
@@ -56,7 +91,7 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
         dem[n] = hc;
         pit.push_back(std::uint32_t(n));
       } else {
-        open.push({dem[n], std::uint32_t(n)});
+        open.push(dem[n], std::uint32_t(n));
       }
     }
   }
