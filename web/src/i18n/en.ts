@@ -336,6 +336,8 @@ const en: Messages = {
   },
   vouchers: {
     accept: 'Accept delivery',
+    burnDown: 'Approved voucher amounts per issuer, cumulative (budget burn-down)',
+    flowTrend: 'Order amounts by jurisdiction pair and month',
     acceptedOn: 'Accepted on',
     account: 'Quota & payouts',
     actor: 'Actor',

@@ -334,6 +334,8 @@ const zhCN = {
   },
   vouchers: {
     accept: '验收',
+    burnDown: '各发券机构累计核定金额（预算消耗）',
+    flowTrend: '各地区间订单金额（按月）',
     acceptedOn: '验收日期',
     account: '额度与兑付',
     actor: '操作人',
