@@ -14,8 +14,9 @@
 namespace riverlink::transport {
 
 // The import check: a feed whose stop_times reference unknown stops or trips, whose
-// stop_sequence values decrease within a trip, whose times go backwards or are malformed, or
-// that repeats a stop_sequence is refused (the loader alone would drop those trips and carry on).
+// stop_sequence decreases where the times increase (so that in stop_sequence order the times go
+// backwards), whose times go backwards or are malformed, or that repeats a stop_sequence is
+// refused (the loader alone would drop those trips and carry on).
 // The error names the file, line and field of the first such finding and counts the rest.
 Status check_importable(const gtfs::Feed& feed);
 

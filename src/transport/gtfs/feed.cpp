@@ -3,6 +3,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <tuple>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -540,7 +541,8 @@ void load_stop_times(Ctx& c, std::string& text, const LoadOptions& opts) {
       continue;
     }
     if (bad_trip[t]) { trip.usable = false; continue; }
-    if (!std::is_sorted(b, e, [](const RawStopTime& a, const RawStopTime& y) { return a.seq < y.seq; })) {
+    const bool was_unsorted = !std::is_sorted(b, e, [](const RawStopTime& a, const RawStopTime& y) { return a.seq < y.seq; });
+    if (was_unsorted) {
       ++unsorted;
       std::stable_sort(b, e, [](const RawStopTime& a, const RawStopTime& y) { return a.seq < y.seq; });
     }
@@ -564,8 +566,10 @@ void load_stop_times(Ctx& c, std::string& text, const LoadOptions& opts) {
       for (auto it = b; it != e && ok; ++it) {
         if (it->st.arr == kNoTime) continue;
         if (it->st.arr < last) {
-          c.f.add("stop_time_with_arrival_before_previous_departure_time", Severity::error, "stop_times.txt", it->line, "arrival_time",
-                  "trip " + trip.id + " arrives at " + format_time(it->st.arr) + ", before the previous departure " + format_time(last) + "; trip dropped");
+          c.f.add("stop_time_with_arrival_before_previous_departure_time", Severity::error, "stop_times.txt", it->line,
+                  was_unsorted ? "stop_sequence" : "arrival_time",
+                  "trip " + trip.id + (was_unsorted ? ": stop_sequence decreases where its rows' times increase; in stop_sequence order it" : "") +
+                      " arrives at " + format_time(it->st.arr) + ", before the previous departure " + format_time(last) + "; trip dropped");
           ok = false;
         } else if (it->st.dep < it->st.arr) {
           c.f.add("stop_time_with_arrival_before_previous_departure_time", Severity::error, "stop_times.txt", it->line, "departure_time",
@@ -655,6 +659,26 @@ void load_transfers(Ctx& c, std::string_view text) {
     t.to_route = std::string(r.get(tr));
     t.from_trip = std::string(r.get(ft));
     t.to_trip = std::string(r.get(tt));
+    // Route- and trip-specific rows: the ids must exist, and a trip must belong to the route
+    // named beside it (validator: foreign_key_violation, transfer_with_invalid_trip_and_route).
+    bool ok = true;
+    for (auto [id, field, ix] : {std::tuple{&t.from_route, "from_route_id", &c.route_ix}, std::tuple{&t.to_route, "to_route_id", &c.route_ix},
+                                 std::tuple{&t.from_trip, "from_trip_id", &c.trip_ix}, std::tuple{&t.to_trip, "to_trip_id", &c.trip_ix}}) {
+      if (ok && !id->empty() && lookup(*ix, *id) < 0) {
+        c.error("foreign_key_violation", r, field, "unknown " + std::string(field).substr(0, std::string(field).size() - 3) + " '" + *id + "'; row dropped");
+        ok = false;
+      }
+    }
+    for (auto [trip, route, field] : {std::tuple{&t.from_trip, &t.from_route, "from_trip_id"}, std::tuple{&t.to_trip, &t.to_route, "to_trip_id"}}) {
+      if (!ok || trip->empty() || route->empty()) continue;
+      auto ti = lookup(c.trip_ix, *trip);
+      auto ri = c.feed.trips[ti].route;
+      if (ri < 0 || c.feed.routes[ri].id != *route) {
+        c.error("transfer_with_invalid_trip_and_route", r, field, "trip '" + *trip + "' does not belong to route '" + *route + "'; row dropped");
+        ok = false;
+      }
+    }
+    if (!ok) continue;
     c.feed.transfers.push_back(std::move(t));
   }
 }

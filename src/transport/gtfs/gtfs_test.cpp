@@ -228,6 +228,25 @@ TEST(GtfsFeed, FrequenciesAndTransfersAreRead) {
   EXPECT_EQ(f->transfers[1].min_time, -1);
 }
 
+TEST(GtfsFeed, RouteAndTripSpecificTransfersAreValidated) {
+  auto files = base_feed();
+  files["transfers.txt"] =
+      "from_stop_id,to_stop_id,transfer_type,min_transfer_time,from_route_id,to_route_id,from_trip_id,to_trip_id\n"
+      "A,A,2,60,R1,AIR,T1,F1\n"   // line 2: kept (trip T1 on R1, F1 on AIR)
+      "A,A,2,30,NOPE,,,\n"        // line 3: unknown route
+      "A,A,2,30,,,T9,\n"          // line 4: unknown trip
+      "A,A,2,30,AIR,,T1,\n"       // line 5: T1 is not on AIR
+      "B,B,2,90,,,,F1\n";         // line 6: kept
+  auto f = load_files("trsp", files);
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->transfers.size(), 2u);
+  EXPECT_EQ(f->transfers[0].from_trip, "T1");
+  EXPECT_EQ(f->transfers[1].to_trip, "F1");
+  EXPECT_TRUE(has_finding(*f, "foreign_key_violation", "transfers.txt", 3, "from_route_id"));
+  EXPECT_TRUE(has_finding(*f, "foreign_key_violation", "transfers.txt", 4, "from_trip_id"));
+  EXPECT_TRUE(has_finding(*f, "transfer_with_invalid_trip_and_route", "transfers.txt", 5, "from_trip_id"));
+}
+
 TEST(GtfsFeed, MutatedFeedsNeverCrash) {
   // Random byte edits, truncations and deleted separators in every file: loading must end in
   // a feed or a clear error, never a crash (ASan/UBSan check the rest).
