@@ -375,7 +375,14 @@ Result<Json> Runs::get_run(const auth::Principal& p, const std::string& id) {
   if (!run.ok()) return run.error();
   if ((*run)["job_id"].is_string()) {
     auto j = jobs_.get((*run)["job_id"].get<std::string>());
-    if (j.ok()) (*run)["progress"] = j->progress, (*run)["message"] = j->message, (*run)["job_status"] = j->status;
+    if (j.ok()) {
+      (*run)["progress"] = j->progress, (*run)["message"] = j->message, (*run)["job_status"] = j->status;
+      // A job that ended without recording the run (server stopped mid-run): the run failed.
+      if ((*run)["status"] == "queued" && (j->status == "failed" || j->status == "cancelled")) {
+        (*run)["status"] = "failed";
+        (*run)["error"] = j->error.value_or("job " + j->status);
+      }
+    }
   }
   if ((*run)["status"] == "succeeded") {
     auto s = slurp((fs::path(opt_.data_dir) / "runs" / id / "gep_summary.json").string());

@@ -486,9 +486,24 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     paths[k] = p;
   }
   // Coefficients per class.
+  // Per class and column, parsed once (non-numeric cells count as 0, as before).
+  std::map<std::string, std::vector<double>> coef_cache;
+  {
+    const std::int64_t clo = L->coef.rows.begin()->first, chi = L->coef.rows.rbegin()->first;
+    for (auto& c : L->coef.columns) {
+      auto& vec = coef_cache[c];
+      vec.assign(std::size_t(chi - clo + 1), 0.0);
+      for (auto& [code, _] : L->coef.rows) {
+        auto v = L->coef.num(code, c);
+        vec[std::size_t(code - clo)] = v.ok() ? *v : 0.0;
+      }
+    }
+  }
+  const std::int64_t coef_lo = L->coef.rows.begin()->first;
   auto coefv = [&](std::int64_t code, const std::string& col) -> double {
-    auto v = L->coef.num(code, col);
-    return v.ok() ? *v : 0.0;
+    auto it = coef_cache.find(col);
+    if (it == coef_cache.end() || code < coef_lo || std::size_t(code - coef_lo) >= it->second.size()) return 0.0;
+    return it->second[std::size_t(code - coef_lo)];
   };
   // Per-pixel services: pixel indicators + one capacity layer per pollutant.
   struct Svc { std::string name, indicator, unit, price_item; double price_factor = 1; };
@@ -538,10 +553,13 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     }
     std::vector<std::vector<float>> q(ns, std::vector<float>(n, NDV)), v(ns, std::vector<float>(n, NDV));
     auto ok = [&](const std::string& k, std::size_t i) { return !is_nodata(in[k][i], *nd[k]); };
+    const double* lulc_px = in["lulc"].data();
+    const double* zone_px = in["zones"].data();
+    const std::optional<double>& lulc_nd = *nd["lulc"];
     for (std::size_t i = 0; i < n; ++i) {
-      if (!ok("lulc", i)) continue;
-      std::int64_t code = std::int64_t(in["lulc"][i]);
-      std::size_t zi = std::size_t(std::max<std::int64_t>(0, std::int64_t(in["zones"][i])));
+      if (is_nodata(lulc_px[i], lulc_nd)) continue;
+      std::int64_t code = std::int64_t(lulc_px[i]);
+      std::size_t zi = std::size_t(std::max<std::int64_t>(0, std::int64_t(zone_px[i])));
       if (zi > nz) zi = 0;
       for (std::size_t s = 0; s < ns; ++s) {
         const auto& sv = svcs[s];
