@@ -329,6 +329,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   if (lu_valid == 0) return Error::field("eco.all_nodata", "lulc_path", a.lulc + ": no valid land-cover pixel inside the watersheds");
   RL_TRY(write_all(out(n_fa), g, WriteOptions{.type = PixelType::float64, .nodata = kFaNodata}, fa));
   free_vec(fa);
+  free_vec(valid);  // not needed below
   res.seconds["ls"] = secs(t);
 
   // Connectivity: W_bar and S_bar (weighted accumulation / flow accumulation), D_up.
@@ -348,7 +349,8 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     }));
     return w->close();
   };
-  if (threads > 1 && std::int64_t(n) * (kSdrBytesPerPixel + 8) <= opt.memory_budget) {
+  // Live here: fd 4, order 4, stream 1, W 4, S 4 B/px and one accumulation (8) each.
+  if (threads > 1 && std::int64_t(n) * 36 <= opt.memory_budget) {
     // Room for both accumulations at once: run them side by side (same values).
     std::vector<double> accs;
     std::thread other([&] { accs = accumulate(fd, d, order, sth, -1); });
@@ -523,7 +525,6 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   free_vec(eprime);
   free_vec(fd);
   free_vec(stream);
-  free_vec(valid);
   res.seconds["deposition"] = secs(t);
 
   // Avoided erosion and export, deposition output, and the watershed sums (added in raster order).
