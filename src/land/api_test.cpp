@@ -60,6 +60,8 @@ TEST_F(LandApi, AnnouncementsBiddingAndCases) {
   EXPECT_EQ(bidder.post("/api/v1/land/lots/" + live + "/bids", {{"amount_fen", next + 100}}, "bid-1").status, 409);
   auto me = bidder.get("/api/v1/land/lots/" + live + "/me").json();
   EXPECT_TRUE(me["leading"].get<bool>());
+  EXPECT_EQ(me["deposit_status"], "held");
+  EXPECT_EQ(me["wallet"]["held_fen"], me["deposit_fen"]);  // the deposit sub-account shows the hold
   auto bids = anon.get("/api/v1/land/lots/" + live + "/bids").json();
   EXPECT_EQ(bids["items"].size(), 3u);
 
