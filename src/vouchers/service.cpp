@@ -801,21 +801,20 @@ Result<J> Service::sign(const P& p, const Ctx& c, const std::string& contract_id
   const int64_t v = L.calc.max_voucher_fen;
   if (v <= 0) return Error::field("vouchers.zero_voucher", "amount_fen", "the policy gives no voucher for this contract");
 
-  // Accounts, then R3 (contract allowance), then the R4 hold chain.
+  // Accounts, then one linked chain: R3 (contract registration into its allowance) followed by the
+  // R4 holds. A cap or budget shortfall fails the whole chain, so a refused signing leaves no
+  // transfer behind. R3's id is per command like the holds' (a refused attempt's ids are decided).
   auto allow = contract_allow(contract_id, edv), used = contract_used(contract_id, edv);
   auto qsrc = quota_src(home, L.year, L.home.division);
   std::vector<Account> accts = {allow, used};
   for (const auto& s : L.calc.split) accts.push_back(payable(s.issuer, L.year, payee, L.funder_div[s.issuer]));
   RL_TRY(ensure_accounts(ledger_, accts, p.actor()));
-  Transfer r3 = xfer(derive_id("R3:" + contract_id + ":" + std::to_string(v)), qsrc, allow, v, codes::registration, 0, contract_id);
-  auto r3r = ledger_.create_transfers(std::span(&r3, 1), p.actor());
-  if (!r3r.ok()) return r3r.error();
-  if (!ledger::succeeded(r3r->results[0].result)) return ledger::to_error(r3r->results[0].result);
 
-  std::vector<Transfer> chain;
-  std::vector<std::string> legs;
+  std::vector<Transfer> chain = {
+      xfer(derive_id("R3:" + contract_id + ":" + dg), qsrc, allow, v, codes::registration, tf::linked, contract_id)};
+  std::vector<std::string> legs = {"contract_registration"};
   auto leg = [&](const Account& dr, const Account& cr, int64_t amt, const std::string& what) {
-    chain.push_back(xfer(derive_id("hold:" + contract_id + ":" + dg + ":" + std::to_string(chain.size())), dr, cr, amt,
+    chain.push_back(xfer(derive_id("hold:" + contract_id + ":" + dg + ":" + std::to_string(chain.size() - 1)), dr, cr, amt,
                          codes::hold, tf::pending | tf::linked, contract_id));
     legs.push_back(what);
   };
@@ -849,7 +848,7 @@ Result<J> Service::sign(const P& p, const Ctx& c, const std::string& contract_id
     return e;
   }
   std::vector<Id128> hold_ids;
-  for (auto& t : chain) hold_ids.push_back(t.id);
+  for (size_t i = 1; i < chain.size(); ++i) hold_ids.push_back(chain[i].id);
   J funding = J::array();
   for (const auto& s : L.calc.split) {
     uint32_t bp = 0;
@@ -876,15 +875,17 @@ Result<J> Service::sign(const P& p, const Ctx& c, const std::string& contract_id
     return *ct;
   });
   if (!out.ok()) {
-    // The workflow did not record the hold: release it so both sides agree again.
+    // The workflow did not record the hold (a concurrent signing won): void the holds and
+    // reverse the registration so that both sides agree again.
     std::vector<Transfer> comp;
-    for (size_t i = 0; i < chain.size(); ++i) {
+    for (size_t i = 1; i < chain.size(); ++i) {
       Transfer t;
-      t.id = derive_id("comp:" + contract_id + ":" + dg + ":" + std::to_string(i));
+      t.id = derive_id("comp:" + contract_id + ":" + dg + ":" + std::to_string(i - 1));
       t.pending_id = chain[i].id;
       t.flags = tf::void_pending_transfer;
       comp.push_back(t);
     }
+    comp.push_back(xfer(derive_id("R3-reversal:" + contract_id + ":" + dg), allow, qsrc, v, codes::registration, 0, contract_id));
     (void)ledger_.create_transfers(comp, p.actor());
     return out.error();
   }

@@ -142,12 +142,14 @@ TEST_F(VouchersTest, RefusalsChangeNothing) {
   // Over the enterprise cap: two contracts of 300k against a 400k annual quota.
   std::string c1 = draft(ent, prov, 45'000'000), c2 = draft(ent, prov, 45'000'000);
   ok(s->sign(admin, key(), c1, std::nullopt));
-  auto before = bal("BUDGET_AVAIL:JS:2026");
+  auto before = bal("BUDGET_AVAIL:JS:2026"), quota_src_before = bal("QUOTA_SRC:JS:2026");
   auto over = s->sign(admin, key(), c2, std::nullopt);
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.error().code, "vouchers.over_enterprise_cap");
   EXPECT_EQ(over.error().kind, ErrorKind::conflict);
   EXPECT_EQ(bal("BUDGET_AVAIL:JS:2026"), before);
+  EXPECT_EQ(bal("QUOTA_SRC:JS:2026"), quota_src_before);
+  EXPECT_EQ(bal("CONTRACT_ALLOW:" + c2), ledger::Balances{});  // the registration went with the refused holds
   EXPECT_EQ(ok(s->get_contract(admin, c2))["state"], "draft");
   // Ineligible category.
   std::string c3 = draft(ent2, prov, 1'000'000, "design");
