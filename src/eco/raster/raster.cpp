@@ -9,8 +9,7 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <tiffio.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -258,13 +257,13 @@ Status Reader::read(int x0, int y0, int w, int h, float* out) const { return rea
 Status Reader::read(int x0, int y0, int w, int h, double* out) const { return read_any(x0, y0, w, h, out, GDT_Float64); }
 Status Reader::read(int x0, int y0, int w, int h, std::int32_t* out) const { return read_any(x0, y0, w, h, out, GDT_Int32); }
 
-// ----- Writer: a tiled GeoTIFF written by the engine itself -----------------------------------
+// ----- Writer: a tiled GeoTIFF whose tiles are compressed in parallel -----------------------
 //
 // GDAL's GTiff writer compresses a block only when its cache evicts it or at close, on the
 // dataset's lock, and copies every block through the global block cache. Here each tile is
-// converted, predicted (integers) and ZSTD-compressed by the thread that produced it, then
-// appended to the file at an atomically reserved offset; close() writes the tile index (IFD) and
-// lets GDAL add the georeferencing and nodata tags in update mode. The file is an ordinary tiled
+// converted, predicted (integers) and ZSTD-compressed by the thread that produced it; libtiff
+// appends the compressed bytes (TIFFWriteRawTile, under a lock) and writes the directory, and
+// GDAL then adds the georeferencing and nodata tags in update mode. The file is an ordinary tiled
 // (256 x 256) ZSTD GeoTIFF (BigTIFF when it might pass 4 GB); tiles never written hold nodata.
 
 namespace {
@@ -287,11 +286,10 @@ struct Writer::Impl {
   std::string path, tmp_path;
   Grid grid;
   WriteOptions opt;
-  int fd = -1;
-  bool big = false;
+  TIFF* tif = nullptr;                    // libtiff writes the container; tiles arrive compressed
+  std::mutex tif_mu;                      // libtiff handles are not thread-safe
   int tx = 0, ty = 0, px = 4;
-  std::atomic<std::uint64_t> end{0};
-  std::vector<std::uint64_t> off, len;  // per tile; len 0 = not written yet
+  std::vector<std::uint8_t> written;      // per tile: 1 once appended
   std::mutex mu;                          // pending partial tiles, first error
   struct Pending {
     std::vector<unsigned char> raw;
@@ -326,15 +324,11 @@ struct Writer::Impl {
     packed.resize(ZSTD_compressBound(raw.size()));
     std::size_t n = ZSTD_compressCCtx(z.c, packed.data(), packed.size(), raw.data(), raw.size(), 1);
     if (ZSTD_isError(n)) return file_error("eco.write_failed", path, std::string("zstd: ") + ZSTD_getErrorName(n));
-    std::uint64_t at = end.fetch_add((n + 1) & ~std::size_t(1));  // keep offsets even
-    std::size_t done = 0;
-    while (done < n) {
-      ssize_t k = ::pwrite(fd, packed.data() + done, n - done, off_t(at + done));
-      if (k <= 0) return file_error("eco.write_failed", path, std::string("write: ") + std::strerror(errno));
-      done += std::size_t(k);
-    }
-    off[t] = at;
-    len[t] = n;
+    // Compression ran on this thread; libtiff only appends the bytes and records the tile.
+    std::lock_guard lk(tif_mu);
+    if (TIFFWriteRawTile(tif, std::uint32_t(t), packed.data(), tmsize_t(n)) != tmsize_t(n))
+      return file_error("eco.write_failed", path, "libtiff could not append tile " + std::to_string(t));
+    written[t] = 1;
     return ok_status();
   }
   // Copies the part of a window that falls in tile t into raw (tile layout, kTile stride).
@@ -378,7 +372,7 @@ struct Writer::Impl {
 
 Writer::Writer(Writer&&) noexcept = default;
 Writer::~Writer() {
-  if (impl_ && impl_->fd >= 0) (void)close();
+  if (impl_ && impl_->tif) (void)close();
 }
 
 Result<Writer> Writer::create(const std::string& path, const Grid& grid, const WriteOptions& opt) {
@@ -395,22 +389,40 @@ Result<Writer> Writer::create(const std::string& path, const Grid& grid, const W
   im.tx = (grid.cols + kTile - 1) / kTile;
   im.ty = (grid.rows + kTile - 1) / kTile;
   std::size_t tiles = std::size_t(im.tx) * std::size_t(im.ty);
-  double worst = double(tiles) * kTile * kTile * im.px * 1.01 + double(tiles) * 16 + 65536;
-  im.big = worst > 4.0e9;
+  const bool big = double(tiles) * kTile * kTile * im.px * 1.01 + double(tiles) * 16 + 65536 > 4.0e9;
   im.nd_tile.resize(std::size_t(kTile) * kTile * std::size_t(im.px));
   GDALCopyWords64(&opt.nodata, GDT_Float64, 0, im.nd_tile.data(), GDALDataType(gdal_type_of(opt.type)), im.px,
                   GPtrDiff_t(kTile) * kTile);
-  im.off.assign(tiles, 0);
-  im.len.assign(tiles, 0);
-  im.end = im.big ? 16 : 8;
-  im.fd = ::open(im.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (im.fd < 0) return file_error("eco.write_failed", path, std::string("cannot create: ") + std::strerror(errno));
+  im.written.assign(tiles, 0);
+  im.tif = TIFFOpen(im.tmp_path.c_str(), big ? "w8" : "w");
+  if (!im.tif) return file_error("eco.write_failed", path, "cannot create the TIFF file");
+  const std::uint16_t fmt = opt.type == PixelType::byte    ? SAMPLEFORMAT_UINT
+                            : opt.type == PixelType::int32 ? SAMPLEFORMAT_INT
+                                                           : SAMPLEFORMAT_IEEEFP;
+  bool ok = TIFFSetField(im.tif, TIFFTAG_IMAGEWIDTH, std::uint32_t(grid.cols)) &&
+            TIFFSetField(im.tif, TIFFTAG_IMAGELENGTH, std::uint32_t(grid.rows)) &&
+            TIFFSetField(im.tif, TIFFTAG_BITSPERSAMPLE, std::uint16_t(8 * im.px)) &&
+            TIFFSetField(im.tif, TIFFTAG_SAMPLESPERPIXEL, std::uint16_t(1)) &&
+            TIFFSetField(im.tif, TIFFTAG_SAMPLEFORMAT, fmt) &&
+            TIFFSetField(im.tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK) &&
+            TIFFSetField(im.tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
+            TIFFSetField(im.tif, TIFFTAG_TILEWIDTH, std::uint32_t(kTile)) &&
+            TIFFSetField(im.tif, TIFFTAG_TILELENGTH, std::uint32_t(kTile)) &&
+            TIFFSetField(im.tif, TIFFTAG_COMPRESSION, COMPRESSION_ZSTD) &&
+            (fmt == SAMPLEFORMAT_IEEEFP || TIFFSetField(im.tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL));
+  if (!ok) {
+    TIFFClose(im.tif);
+    im.tif = nullptr;
+    std::error_code ec;
+    std::filesystem::remove(im.tmp_path, ec);
+    return file_error("eco.write_failed", path, "libtiff refused the tile layout");
+  }
   return w;
 }
 
 Status Writer::write_raw(int x0, int y0, int w, int h, const void* data, int type) {
   auto& im = *impl_;
-  if (im.fd < 0) return file_error("eco.write_failed", im.path, "write after close");
+  if (!im.tif) return file_error("eco.write_failed", im.path, "write after close");
   if (w <= 0 || h <= 0) return ok_status();
   if (x0 < 0 || y0 < 0 || x0 + w > im.grid.cols || y0 + h > im.grid.rows)
     return file_error("eco.write_failed", im.path, "window outside the raster");
@@ -450,74 +462,12 @@ Status Writer::write(int x0, int y0, int w, int h, const double* d) { return wri
 Status Writer::write(int x0, int y0, int w, int h, const std::int32_t* d) { return write_raw(x0, y0, w, h, d, GDT_Int32); }
 Status Writer::write(int x0, int y0, int w, int h, const std::uint8_t* d) { return write_raw(x0, y0, w, h, d, GDT_Byte); }
 
-namespace {
-
-// Little-endian TIFF / BigTIFF directory builder (entries sorted by tag).
-struct Ifd {
-  bool big;
-  struct Entry {
-    std::uint16_t tag, type;
-    std::uint64_t count;
-    std::vector<unsigned char> data;
-  };
-  std::vector<Entry> entries;
-  template <class T>
-  void add(std::uint16_t tag, std::uint16_t type, const std::vector<T>& v) {
-    Entry e{tag, type, v.size(), {}};
-    e.data.resize(v.size() * sizeof(T));
-    std::memcpy(e.data.data(), v.data(), e.data.size());
-    entries.push_back(std::move(e));
-  }
-  void shrt(std::uint16_t tag, std::uint16_t v) { add<std::uint16_t>(tag, 3, {v}); }
-  void lng(std::uint16_t tag, std::uint32_t v) { add<std::uint32_t>(tag, 4, {v}); }
-  // Serialises the directory to be placed at file offset `at`; out-of-line values follow it.
-  std::vector<unsigned char> bytes(std::uint64_t at) const {
-    std::size_t inl = big ? 8 : 4, esz = big ? 20 : 12;
-    std::size_t head = (big ? 8 : 2) + entries.size() * esz + (big ? 8 : 4);
-    std::vector<unsigned char> dir(head), extra;
-    auto put = [](std::vector<unsigned char>& b, std::size_t pos, std::uint64_t v, std::size_t n) {
-      for (std::size_t i = 0; i < n; ++i) b[pos + i] = static_cast<unsigned char>(v >> (8 * i));
-    };
-    put(dir, 0, entries.size(), big ? 8 : 2);
-    std::size_t p = big ? 8 : 2;
-    for (auto& e : entries) {
-      put(dir, p, e.tag, 2);
-      put(dir, p + 2, e.type, 2);
-      put(dir, p + 4, e.count, big ? 8 : 4);
-      std::size_t vp = p + (big ? 12 : 8);
-      if (e.data.size() <= inl) {
-        std::memcpy(dir.data() + vp, e.data.data(), e.data.size());
-      } else {
-        if (extra.size() & 1) extra.push_back(0);
-        put(dir, vp, at + head + extra.size(), inl);
-        extra.insert(extra.end(), e.data.begin(), e.data.end());
-      }
-      p += esz;
-    }
-    // next IFD offset stays 0
-    dir.insert(dir.end(), extra.begin(), extra.end());
-    return dir;
-  }
-};
-
-Status pwrite_all(int fd, const unsigned char* p, std::size_t n, std::uint64_t at, const std::string& path) {
-  std::size_t done = 0;
-  while (done < n) {
-    ssize_t k = ::pwrite(fd, p + done, n - done, off_t(at + done));
-    if (k <= 0) return file_error("eco.write_failed", path, std::string("write: ") + std::strerror(errno));
-    done += std::size_t(k);
-  }
-  return ok_status();
-}
-
-}  // namespace
-
 Status Writer::close() {
-  if (!impl_ || impl_->fd < 0) return ok_status();
+  if (!impl_ || !impl_->tif) return ok_status();
   auto& im = *impl_;
   auto finish = [&](Status st) -> Status {
-    if (im.fd >= 0) ::close(im.fd);
-    im.fd = -1;
+    if (im.tif) TIFFClose(im.tif);
+    im.tif = nullptr;
     if (!st.ok()) {
       std::error_code ec;
       std::filesystem::remove(im.tmp_path, ec);
@@ -532,55 +482,15 @@ Status Writer::close() {
   }
   for (auto& [t, p] : pending)
     if (auto st = im.emit(t, p.raw); !st.ok()) return finish(st);
-  for (std::size_t t = 0; t < im.len.size(); ++t)
-    if (im.len[t] == 0) {
+  for (std::size_t t = 0; t < im.written.size(); ++t)
+    if (!im.written[t]) {
       auto raw = im.nodata_tile();
       if (auto st = im.emit(t, raw); !st.ok()) return finish(st);
     }
-  Ifd ifd{im.big, {}};
-  const std::uint16_t bits = std::uint16_t(8 * im.px);
-  const std::uint16_t fmt = im.opt.type == PixelType::byte ? 1 : im.opt.type == PixelType::int32 ? 2 : 3;
-  ifd.lng(256, std::uint32_t(im.grid.cols));
-  ifd.lng(257, std::uint32_t(im.grid.rows));
-  ifd.shrt(258, bits);
-  ifd.shrt(259, 50000);  // ZSTD
-  ifd.shrt(262, 1);      // BlackIsZero
-  ifd.shrt(277, 1);
-  ifd.shrt(284, 1);
-  if (fmt != 3) ifd.shrt(317, 2);  // horizontal differencing
-  ifd.shrt(322, kTile);
-  ifd.shrt(323, kTile);
-  if (im.big) {
-    ifd.add<std::uint64_t>(324, 16, im.off);
-    ifd.add<std::uint64_t>(325, 16, im.len);
-  } else {
-    std::vector<std::uint32_t> o(im.off.begin(), im.off.end()), l(im.len.begin(), im.len.end());
-    ifd.add<std::uint32_t>(324, 4, o);
-    ifd.add<std::uint32_t>(325, 4, l);
-  }
-  ifd.shrt(339, fmt);
-  std::uint64_t at = im.end.load();
-  at = (at + 1) & ~std::uint64_t(1);
-  if (!im.big && at > 0xFFFFFF00ull) return finish(file_error("eco.write_failed", im.path, "classic TIFF over 4 GB"));
-  auto dir = ifd.bytes(at);
-  if (auto st = pwrite_all(im.fd, dir.data(), dir.size(), at, im.path); !st.ok()) return finish(st);
-  unsigned char hdr[16] = {'I', 'I', 0, 0};
-  std::size_t hn;
-  if (im.big) {
-    hdr[2] = 43; hdr[4] = 8;
-    for (int i = 0; i < 8; ++i) hdr[8 + i] = static_cast<unsigned char>(at >> (8 * i));
-    hn = 16;
-  } else {
-    hdr[2] = 42;
-    for (int i = 0; i < 4; ++i) hdr[4 + i] = static_cast<unsigned char>(at >> (8 * i));
-    hn = 8;
-  }
-  if (auto st = pwrite_all(im.fd, hdr, hn, 0, im.path); !st.ok()) return finish(st);
-  if (::close(im.fd) != 0) {
-    im.fd = -1;
-    return finish(file_error("eco.write_failed", im.path, std::string("close: ") + std::strerror(errno)));
-  }
-  im.fd = -1;
+  // libtiff writes the directory (tile offsets and byte counts).
+  if (!TIFFFlush(im.tif)) return finish(file_error("eco.write_failed", im.path, "libtiff could not write the directory"));
+  TIFFClose(im.tif);
+  im.tif = nullptr;
   // Georeferencing and nodata through GDAL (GeoTIFF keys from the WKT).
   CPLErrorReset();
   GDALDatasetH ds = GDALOpenEx(im.tmp_path.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr);
