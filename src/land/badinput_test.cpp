@@ -3,48 +3,16 @@
 // state are compared before and after. Runs on SQLite and PostgreSQL (DB label).
 #include <gtest/gtest.h>
 
-#include "land/service.hpp"
-#include "store/testing.hpp"
+#include "land/test_support.hpp"
 
 namespace riverlink::land {
 namespace {
 
 using core::Json;
+using namespace test_support;
 
-int64_t ms(const char* iso) { return core::to_unix_ms(*core::parse_utc(iso)); }
-
-auth::Principal officer() {
-  auth::Principal p;
-  p.user_id = "officer-1";
-  p.role = auth::Role::officer;
-  p.division_code = "320282";
-  return p;
-}
-auth::Principal bidder(const std::string& id) {
-  auth::Principal p;
-  p.user_id = id;
-  p.role = auth::Role::bidder;
-  p.division_code = "320200";
-  return p;
-}
-
-struct BadInput : ::testing::Test {
-  store::testdb::TestDb t;
-  core::ManualClock clock{core::from_unix_ms(ms("2026-09-01T00:00:00Z"))};
-  std::unique_ptr<audit::CommandRunner> runner;
-  std::unique_ptr<ledger::Service> ledger;
-  std::unique_ptr<Service> svc;
-  int keys = 0;
+struct BadInput : ServiceFixture {
   std::string lot;
-
-  void SetUp() override {
-    ASSERT_TRUE(store::migrate(t.db(), all_migrations()).ok());
-    runner = std::make_unique<audit::CommandRunner>(t.db(), clock);
-    ledger = std::make_unique<ledger::Service>(t.db(), clock);
-    svc = std::make_unique<Service>(t.db(), *runner, *ledger, clock, WorkCalendar::bundled());
-  }
-  audit::CommandContext ctx() { return {officer().actor(), "k" + std::to_string(++keys)}; }
-  void at(const char* iso) { clock.set(*core::parse_utc(iso)); }
 
   // Everything a refused input could have touched.
   std::string snapshot() {

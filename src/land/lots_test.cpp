@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "land/service.hpp"
+#include "land/test_support.hpp"
 #include "store/migrate.hpp"
 #include "store/testing.hpp"
 
@@ -15,6 +16,8 @@ namespace riverlink::land {
 namespace {
 
 using core::Json;
+using test_support::bidder;
+using test_support::officer;
 
 // A clock that moves 1 ms forward at every reading (so concurrent inputs get distinct times)
 // and can be moved by hand.
@@ -31,22 +34,6 @@ class StepClock final : public core::Clock {
 
 constexpr int64_t kOpen = 1'800'000'000'000;
 constexpr int64_t kClose = kOpen + 10LL * 86400 * 1000;
-
-auth::Principal officer() {
-  auth::Principal p;
-  p.user_id = "officer-1";
-  p.role = auth::Role::officer;
-  p.division_code = "320282";
-  return p;
-}
-
-auth::Principal bidder(const std::string& id) {
-  auth::Principal p;
-  p.user_id = id;
-  p.role = auth::Role::bidder;
-  p.division_code = "320200";
-  return p;
-}
 
 struct Fixture : ::testing::Test {
   store::testdb::TestDb t;

@@ -5,41 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include "store/testing.hpp"
+#include "land/test_support.hpp"
 
 namespace riverlink::land {
 namespace {
 
 using core::Json;
-
-auth::Principal officer() {
-  auth::Principal p;
-  p.user_id = "officer-1";
-  p.role = auth::Role::officer;
-  p.division_code = "320282";
-  return p;
-}
-auth::Principal agent() {
-  auth::Principal p;
-  p.user_id = "agent-1";
-  p.role = auth::Role::collective_agent;
-  p.division_code = "320282";
-  return p;
-}
-auth::Principal bidder(const std::string& id) {
-  auth::Principal p;
-  p.user_id = id;
-  p.role = auth::Role::bidder;
-  p.division_code = "320200";
-  return p;
-}
-
-Json square(double lon, double lat, double d) {
-  return Json{{"type", "Polygon"},
-              {"coordinates", {{{lon, lat}, {lon + d, lat}, {lon + d, lat + d}, {lon, lat + d}, {lon, lat}}}}};
-}
-
-int64_t ms(const char* iso) { return core::to_unix_ms(*core::parse_utc(iso)); }
+using namespace test_support;
 
 TEST(Geometry, GeodesicArea) {
   auto a = geodesic_area_m2(square(119.8, 31.4, 0.001));
@@ -66,22 +38,7 @@ TEST(Calendar, HolidaysAndAdjustedWorkdays) {
   EXPECT_EQ(bad.error().fields.at(0).field, "x.json: holidays[0]");
 }
 
-struct Land : ::testing::Test {
-  store::testdb::TestDb t;
-  core::ManualClock clock{core::from_unix_ms(ms("2026-09-01T00:00:00Z"))};
-  std::unique_ptr<audit::CommandRunner> runner;
-  std::unique_ptr<ledger::Service> ledger;
-  std::unique_ptr<Service> svc;
-  int keys = 0;
-
-  void SetUp() override {
-    auto m = store::migrate(t.db(), all_migrations());
-    ASSERT_TRUE(m.ok()) << m.error().message;
-    runner = std::make_unique<audit::CommandRunner>(t.db(), clock);
-    ledger = std::make_unique<ledger::Service>(t.db(), clock);
-    svc = std::make_unique<Service>(t.db(), *runner, *ledger, clock, WorkCalendar::bundled());
-  }
-  audit::CommandContext ctx(const auth::Principal& p) { return {p.actor(), "k" + std::to_string(++keys)}; }
+struct Land : ServiceFixture {
 
   Result<Json> step(const std::string& id, const std::string& cmd, const Json& body,
                     const auth::Principal& p = officer()) {
