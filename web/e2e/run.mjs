@@ -236,7 +236,7 @@ async function main() {
   let failed = 0;
   const only = process.env.E2E_ONLY;
   for (const [index, [name, fn]] of tests.entries()) {
-    if (only && !name.includes(only)) continue;
+    if (only && !only.split(',').some((s) => s && name.includes(s))) continue;
     const context = await browser.newContext({
       viewport: { width: 1440, height: 900 },
       locale: 'zh-CN',
