@@ -312,6 +312,7 @@ Result<Json> Runs::start_run(const auth::Principal& p, const audit::CommandConte
       e.threads = opt.threads;
       e.memory_budget = std::int64_t(opt.memory_gib * double(1ll << 30));
       e.progress = [&jc, lo, hi, what](double f, const std::string&) { jc.progress(lo + (hi - lo) * f, what); };
+      e.cancelled = [&jc] { return jc.cancelled(); };
       return e;
     };
     auto one = [&](const std::string& file, const fs::path& out, double lo, double hi, const std::string& what) -> Result<gep::RunResult> {

@@ -541,7 +541,8 @@ Status for_each_tile(const Grid& grid, const EngineOptions& opt, int bytes_per_p
       if (failed.load()) return;
       std::size_t i = next.fetch_add(1);
       if (i >= tiles.size()) return;
-      auto st = fn(t, tiles[i]);
+      auto st = opt.cancelled && opt.cancelled() ? Status(Error::make(ErrorKind::conflict, "eco.cancelled", "the run was cancelled"))
+                                                 : fn(t, tiles[i]);
       if (!st.ok()) {
         std::lock_guard lk(mu);
         if (!first) first = st.error();

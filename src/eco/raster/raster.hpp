@@ -135,12 +135,15 @@ struct EngineOptions {
   std::int64_t memory_budget = 1024ll << 20;   // bytes for tiles in flight + GDAL cache
   int tile = 256;                              // preferred tile edge (multiple of 256 keeps writes block aligned)
   std::function<void(double, const std::string&)> progress;  // fraction 0..1
+  // Polled before every tile (from worker threads: must be thread-safe). When it returns true
+  // the work stops and for_each_tile returns eco.cancelled.
+  std::function<bool()> cancelled;
 };
 
 // Runs fn(thread_index, window) over all tiles of the grid on `threads` threads. bytes_per_pixel
 // is the working memory per pixel of one tile (all buffers); the tile edge shrinks (in steps of
 // halves, down to 16) until threads x tile pixels x bytes_per_pixel fits in half the budget.
-// Stops at the first error and returns it.
+// Stops at the first error and returns it, or at opt.cancelled() with eco.cancelled.
 Status for_each_tile(const Grid& grid, const EngineOptions& opt, int bytes_per_pixel,
                      const std::function<Status(int thread, const Window& win)>& fn);
 int thread_count(const EngineOptions& opt);

@@ -65,6 +65,28 @@ TEST(Raster, WriteReadRoundTripAndTiles) {
   }
 }
 
+// A cancelled run stops between tiles with eco.cancelled instead of finishing the grid.
+TEST(Raster, ForEachTileStopsWhenCancelled) {
+  auto g = fx::grid(512, 512);
+  for (int threads : {1, 2}) {
+    std::atomic<int> done{0};
+    EngineOptions o{.threads = threads, .memory_budget = 1 << 30, .tile = 16};
+    o.cancelled = [&] { return done.load() >= 5; };
+    auto st = for_each_tile(g, o, 4, [&](int, const Window&) -> Status {
+      ++done;
+      return ok_status();
+    });
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, "eco.cancelled");
+    EXPECT_LT(done.load(), 5 + threads);  // 1024 tiles; at most one in flight per thread after the flag
+  }
+  EngineOptions never{.threads = 2, .memory_budget = 1 << 30, .tile = 64};
+  never.cancelled = [] { return false; };
+  std::atomic<int> tiles{0};
+  ASSERT_TRUE(for_each_tile(g, never, 4, [&](int, const Window&) -> Status { ++tiles; return ok_status(); }).ok());
+  EXPECT_EQ(tiles.load(), 64);
+}
+
 // The engine's own GeoTIFF writer: every pixel type, windows that cut tiles (pending partial
 // tiles), a region never written (nodata), concurrent writers, negative and large values; the
 // file must read back bit for bit through GDAL with its georeferencing and nodata.
