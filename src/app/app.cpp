@@ -70,7 +70,7 @@ App::App(const Config& cfg) {
     std::string dir = cfg.eco_dir;
     if (const char* e = std::getenv("RIVERLINK_ECO_DIR"); dir.empty() && e && *e) dir = e;
     if (dir.empty()) dir = cfg.db_url.rfind("sqlite:", 0) == 0 ? cfg.db_url.substr(7) + ".eco" : "var/eco";
-    eco_ = std::make_unique<eco::Runs>(*db_, *commands_, *jobs_, clock_, *ids_, eco::RunsOptions{.data_dir = dir});
+    eco_ = std::make_unique<eco::Runs>(*db_, *commands_, *jobs_, clock_, *ids_, eco::RunsOptions{.data_dir = dir, .upload_limit = eco::upload_limit_from_env(std::getenv("RIVERLINK_ECO_UPLOAD_LIMIT_MB"))});
     eco_demo_size_ = cfg.eco_demo_size;
     if (const char* e = std::getenv("RIVERLINK_ECO_DEMO_SIZE"); !eco_demo_size_.empty() && e && *e) eco_demo_size_ = e;
   }

@@ -5,9 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include <zip.h>
+
 #include "core/divisions.hpp"
+#include "core/hash.hpp"
 #include "eco/demo/suqian.hpp"
 #include "eco/gep/run.hpp"
+#include "eco/tiles.hpp"
 #include "eco/vep/vep.hpp"
 
 namespace riverlink::eco {
@@ -74,6 +78,94 @@ bool inside(const std::string& dir, const std::string& path) {
   return f.rfind(d, 0) == 0;
 }
 
+Status write_file(const fs::path& path, const std::string& bytes, const std::string& rel) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  std::ofstream o(path, std::ios::binary);
+  o << bytes;
+  if (!o) return Error::make(ErrorKind::internal, "eco.write_failed", "cannot store " + rel);
+  return ok_status();
+}
+
+// Unpacks a zip archive (libzip, from memory) into dir. Entries must be relative paths inside the
+// dataset; one top folder shared by every entry is dropped (a zipped dataset folder) unless the
+// run definition sits at the archive's root. Corrupt or truncated archives, CRC errors, and
+// archives unpacking to more than `unpacked_limit` bytes are refused naming the archive and entry.
+Status extract_zip(const std::string& data, const std::string& label, const std::string& dir, const std::string& run_file,
+                   std::size_t unpacked_limit) {
+  auto bad = [&](const std::string& what) { return Error::field("eco.bad_archive", "archive", label + ": " + what); };
+  zip_error_t zerr;
+  zip_error_init(&zerr);
+  zip_source_t* src = zip_source_buffer_create(data.data(), data.size(), 0, &zerr);
+  if (!src) {
+    std::string msg = zip_error_strerror(&zerr);
+    zip_error_fini(&zerr);
+    return bad("cannot read the archive (" + msg + ")");
+  }
+  zip_t* za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+  if (!za) {
+    std::string msg = zip_error_strerror(&zerr);
+    zip_source_free(src);
+    zip_error_fini(&zerr);
+    return bad("not a readable zip archive (" + msg + ")");
+  }
+  zip_error_fini(&zerr);
+  struct Closer {
+    zip_t* z;
+    ~Closer() { zip_discard(z); }
+  } closer{za};
+  const zip_int64_t n = zip_get_num_entries(za, 0);
+  std::vector<std::string> names;
+  for (zip_int64_t i = 0; i < n; ++i) {
+    const char* nm = zip_get_name(za, zip_uint64_t(i), 0);
+    names.push_back(nm ? nm : "");
+  }
+  // A shared top folder ("suqian/run.json", "suqian/rasters/...") is dropped.
+  std::string strip;
+  if (std::find(names.begin(), names.end(), run_file) == names.end() && !names.empty()) {
+    auto slash = names[0].find('/');
+    if (slash != std::string::npos) {
+      std::string top = names[0].substr(0, slash + 1);
+      bool all = std::all_of(names.begin(), names.end(), [&](const std::string& x) { return x.rfind(top, 0) == 0 || x.rfind("__MACOSX/", 0) == 0; });
+      if (all) strip = top;
+    }
+  }
+  std::size_t total = 0, files = 0;
+  std::vector<char> buf(1 << 16);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    const std::string& name = names[std::size_t(i)];
+    if (name.empty()) return bad("entry " + std::to_string(i) + " has no name");
+    if (name.rfind("__MACOSX/", 0) == 0 || name.back() == '/') continue;
+    std::string rel = name.rfind(strip, 0) == 0 ? name.substr(strip.size()) : name;
+    if (!safe_relative(rel)) return bad("entry '" + name + "' must be a relative path inside the dataset");
+    zip_file_t* f = zip_fopen_index(za, zip_uint64_t(i), 0);
+    if (!f) return bad("cannot read entry '" + name + "' (" + zip_strerror(za) + ")");
+    std::error_code ec;
+    fs::create_directories((fs::path(dir) / rel).parent_path(), ec);
+    std::ofstream o(fs::path(dir) / rel, std::ios::binary);
+    for (;;) {
+      zip_int64_t got = zip_fread(f, buf.data(), buf.size());
+      if (got < 0) {
+        std::string msg = zip_file_strerror(f);
+        zip_fclose(f);
+        return bad("entry '" + name + "' is corrupt (" + msg + ")");
+      }
+      if (got == 0) break;
+      total += std::size_t(got);
+      if (total > unpacked_limit) {
+        zip_fclose(f);
+        return bad("unpacks to more than " + std::to_string(unpacked_limit) + " bytes");
+      }
+      o.write(buf.data(), got);
+    }
+    zip_fclose(f);
+    if (!o) return Error::make(ErrorKind::internal, "eco.write_failed", "cannot store " + rel);
+    ++files;
+  }
+  if (files == 0) return bad("holds no files");
+  return ok_status();
+}
+
 Json run_json(const store::Row& r) {
   Json j = {{"id", r.str(0)},
             {"dataset_id", r.str(1)},
@@ -99,6 +191,16 @@ Json dataset_json(const store::Row& r) {
 constexpr const char* kDatasetCols = "id, name, kind, division_code, dir, run_file, project_run_file, parcels_file, created_by, created_at";
 
 }  // namespace
+
+std::size_t upload_limit_from_env(const char* value) {
+  if (!value || !*value) return RunsOptions{}.upload_limit;
+  std::string v = value;
+  bool digits = !v.empty() && v.size() <= 5 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  long mib = digits ? std::stol(v) : 0;
+  if (mib < 1 || mib > 65536)
+    throw std::invalid_argument("RIVERLINK_ECO_UPLOAD_LIMIT_MB must be a whole number of MiB from 1 to 65536, got '" + v + "'");
+  return std::size_t(mib) << 20;
+}
 
 Status can_read(const auth::Principal& p) {
   return auth::require_role(p, {Role::platform_admin, Role::officer, Role::auditor, Role::bank});
@@ -165,65 +267,61 @@ Result<Json> Runs::ensure_demo_dataset(const audit::CommandContext& ctx, int col
   return *row;
 }
 
-Result<Json> Runs::upload_dataset(const auth::Principal& p, const audit::CommandContext& ctx, const Json& body) {
-  const std::string division = body.value("division_code", "");
-  if (!core::Divisions::yrd().find(division))
+namespace {
+Result<UploadMeta> upload_meta(const Json& j) {
+  UploadMeta m;
+  m.division = j.value("division_code", "");
+  if (!core::Divisions::yrd().find(m.division))
     return Error::field("eco.bad_division", "division_code", "division_code must be a GB/T 2260 code of the region");
-  RL_TRY(can_write(p, division));
-  const std::string name = body.value("name", "");
-  if (name.empty() || name.size() > 200) return Error::field("eco.bad_name", "name", "name must be 1..200 characters");
-  const auto& files = body["files"];
-  if (!files.is_object() || files.empty()) return Error::field("eco.bad_upload", "files", "files must map relative paths to base64 contents");
-  std::string run_file = body.value("run_file", "run.json");
-  for (auto* k : {"project_run_file", "parcels_file"})
-    if (body.contains(k) && !body[k].is_null() && !safe_relative(body[k].get<std::string>()))
-      return Error::field("eco.bad_upload", k, std::string(k) + " must be a relative path inside the dataset");
-  if (!safe_relative(run_file)) return Error::field("eco.bad_upload", "run_file", "run_file must be a relative path inside the dataset");
+  m.name = j.value("name", "");
+  if (m.name.empty() || m.name.size() > 200) return Error::field("eco.bad_name", "name", "name must be 1..200 characters");
+  m.run_file = j.value("run_file", "run.json");
+  if (!safe_relative(m.run_file)) return Error::field("eco.bad_upload", "run_file", "run_file must be a relative path inside the dataset");
+  for (auto* k : {"project_run_file", "parcels_file"}) {
+    if (!j.contains(k) || j[k].is_null()) continue;
+    std::string v = j[k].get<std::string>();
+    if (!safe_relative(v)) return Error::field("eco.bad_upload", k, std::string(k) + " must be a relative path inside the dataset");
+    (std::string(k) == "parcels_file" ? m.parcels_file : m.project_run_file) = v;
+  }
+  return m;
+}
+}  // namespace
+
+Result<Json> Runs::store_dataset(const auth::Principal& p, const audit::CommandContext& ctx, const UploadMeta& m, const Json& payload,
+                                 const std::function<Status(const std::string& dir)>& write_files) {
+  RL_TRY(can_write(p, m.division));
   std::string id = ids_.next();
   const std::string rel = "datasets/" + id;
   const fs::path dir = fs::path(opt_.data_dir) / rel;
   std::error_code ec;
   auto discard = [&] { fs::remove_all(dir, ec); };
-  RL_TRY(demo::write_bundled(dir.string()));
-  for (auto& [path, b64] : files.items()) {
-    if (!safe_relative(path)) {
-      discard();
-      return Error::field("eco.bad_upload", "files." + path, "files: '" + path + "' must be a relative path inside the dataset");
-    }
-    if (!b64.is_string()) {
-      discard();
-      return Error::field("eco.bad_upload", "files." + path, "files." + path + " must be a base64 string");
-    }
-    auto bytes = base64_decode(b64.get<std::string>(), path);
-    if (!bytes.ok()) {
-      discard();
-      return bytes.error();
-    }
-    fs::create_directories((dir / path).parent_path(), ec);
-    std::ofstream o(dir / path, std::ios::binary);
-    o << *bytes;
-    if (!o) {
-      discard();
-      return Error::make(ErrorKind::internal, "eco.write_failed", "cannot store " + path);
-    }
+  if (auto st = demo::write_bundled(dir.string()); !st.ok()) {
+    discard();
+    return st.error();
+  }
+  if (auto st = write_files(dir.string()); !st.ok()) {
+    discard();
+    return st.error();
   }
   // Validate everything before recording: paths stay inside the dataset, and the run definition
   // passes `gep validate` (classes, overlap, CRS, nodata, TIFF integrity, precipitation, prices).
   // Error messages name the file relative to the dataset, never the server's folders.
   auto relmsg = [&](Error e) {
     std::string prefix = fs::weakly_canonical(dir).string() + "/";
-    for (auto* s : {&e.message}) {
-      for (std::size_t pos; (pos = s->find(prefix)) != std::string::npos;) s->erase(pos, prefix.size());
-    }
+    for (std::size_t pos; (pos = e.message.find(prefix)) != std::string::npos;) e.message.erase(pos, prefix.size());
     for (auto& f : e.fields) {
       for (std::size_t pos; (pos = f.message.find(prefix)) != std::string::npos;) f.message.erase(pos, prefix.size());
       for (std::size_t pos; (pos = f.field.find(prefix)) != std::string::npos;) f.field.erase(pos, prefix.size());
     }
     return e;
   };
-  std::vector<std::string> run_files = {run_file};
-  if (body.contains("project_run_file") && !body["project_run_file"].is_null()) run_files.push_back(body["project_run_file"].get<std::string>());
+  std::vector<std::string> run_files = {m.run_file};
+  if (m.project_run_file) run_files.push_back(*m.project_run_file);
   for (auto& rf : run_files) {
+    if (!fs::is_regular_file(dir / rf, ec)) {
+      discard();
+      return Error::field("eco.bad_upload", rf == m.run_file ? "run_file" : "project_run_file", rf + ": no such file in the uploaded dataset");
+    }
     auto def = gep::load_run(fs::weakly_canonical(dir / rf).string());
     if (!def.ok()) {
       discard();
@@ -243,18 +341,10 @@ Result<Json> Runs::upload_dataset(const auth::Principal& p, const audit::Command
       return relmsg(v.error());
     }
   }
-  Json payload = body;
-  payload.erase("files");
-  Json digests = Json::object();
-  for (auto& [path, b64] : files.items()) digests[path] = b64.get<std::string>().size();
-  payload["file_sizes_b64"] = digests;
   auto out = commands_.run(ctx, "eco", "upload_dataset", payload, [&](store::Tx& tx) -> Result<Json> {
     tx.exec("INSERT INTO eco_datasets (id, name, kind, division_code, dir, run_file, project_run_file, parcels_file, created_by, created_at) "
             "VALUES (?, ?, 'upload', ?, ?, ?, ?, ?, ?, ?)",
-            {id, name, division, rel, run_file,
-             body.contains("project_run_file") && !body["project_run_file"].is_null() ? std::optional<std::string>(body["project_run_file"].get<std::string>()) : std::nullopt,
-             body.contains("parcels_file") && !body["parcels_file"].is_null() ? std::optional<std::string>(body["parcels_file"].get<std::string>()) : std::nullopt,
-             ctx.actor, core::format_utc(clock_.now())});
+            {id, m.name, m.division, rel, m.run_file, m.project_run_file, m.parcels_file, ctx.actor, core::format_utc(clock_.now())});
     return Json{{"id", id}};
   });
   if (!out.ok() || out->replayed) discard();
@@ -263,6 +353,47 @@ Result<Json> Runs::upload_dataset(const auth::Principal& p, const audit::Command
   if (!row.ok()) return row.error();
   row->erase("dir");
   return *row;
+}
+
+Result<Json> Runs::upload_dataset(const auth::Principal& p, const audit::CommandContext& ctx, const Json& body) {
+  auto m = upload_meta(body);
+  if (!m.ok()) return m.error();
+  RL_TRY(can_write(p, m->division));
+  const auto& files = body["files"];
+  if (!files.is_object() || files.empty()) return Error::field("eco.bad_upload", "files", "files must map relative paths to base64 contents");
+  for (auto& [path, b64] : files.items()) {
+    if (!safe_relative(path))
+      return Error::field("eco.bad_upload", "files." + path, "files: '" + path + "' must be a relative path inside the dataset");
+    if (!b64.is_string()) return Error::field("eco.bad_upload", "files." + path, "files." + path + " must be a base64 string");
+  }
+  Json payload = body;
+  payload.erase("files");
+  Json digests = Json::object();
+  for (auto& [path, b64] : files.items()) digests[path] = b64.get<std::string>().size();
+  payload["file_sizes_b64"] = digests;
+  return store_dataset(p, ctx, *m, payload, [&](const std::string& dir) -> Status {
+    for (auto& [path, b64] : files.items()) {
+      auto bytes = base64_decode(b64.get<std::string>(), path);
+      if (!bytes.ok()) return bytes.error();
+      RL_TRY(write_file(fs::path(dir) / path, *bytes, path));
+    }
+    return ok_status();
+  });
+}
+
+Result<Json> Runs::upload_archive(const auth::Principal& p, const audit::CommandContext& ctx, const Json& meta, const std::string& archive,
+                                  const std::string& archive_name) {
+  auto m = upload_meta(meta);
+  if (!m.ok()) return m.error();
+  RL_TRY(can_write(p, m->division));
+  if (archive.size() > opt_.upload_limit)
+    return Error::make(ErrorKind::invalid, "eco.upload_too_large",
+                       archive_name + " has " + std::to_string(archive.size()) + " bytes, over the limit of " + std::to_string(opt_.upload_limit));
+  Json payload = meta;
+  payload["archive_sha256"] = core::sha256_hex(archive);
+  payload["archive_bytes"] = archive.size();
+  const std::size_t unpacked = opt_.upload_limit * 4;
+  return store_dataset(p, ctx, *m, payload, [&](const std::string& dir) { return extract_zip(archive, archive_name, dir, m->run_file, unpacked); });
 }
 
 Result<Json> Runs::start_run(const auth::Principal& p, const audit::CommandContext& ctx, const std::string& dataset_id, bool vep) {
@@ -444,12 +575,18 @@ std::string content_type_of(const std::string& path) {
   return "application/octet-stream";
 }
 
-// Files of a run folder (relative, sorted), skipping nothing: every file is an output.
+constexpr const char* kTileCache = ".tiles";
+
+// Files of a run folder (relative, sorted): every file but the tile cache is an output.
 std::vector<std::string> list_files(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
+    if (it->is_directory() && it->path().filename() == kTileCache) {
+      it.disable_recursion_pending();  // tile overview cache, not an output
+      continue;
+    }
     if (it->is_regular_file()) out.push_back(fs::relative(it->path(), dir).string());
   }
   std::sort(out.begin(), out.end());
@@ -473,6 +610,53 @@ Response file_response(Runs& runs, Request& r, const std::string& rel, bool atta
   return resp;
 }
 
+// One XYZ tile of a run's value raster (or gep_total, the sum over the services), coloured with
+// the quick-look's legend; the run's outputs never change once it succeeded, so tiles cache well.
+Response tile_response(Runs& runs, Request& r) {
+  auto dir = runs.run_dir(r.user(), r.param("id"));
+  if (!dir.ok()) return Response::problem(dir.error(), r.path);
+  tiles::TileKey k;
+  for (auto [field, slot] : {std::pair{"z", &k.z}, std::pair{"x", &k.x}, std::pair{"y", &k.y}}) {
+    auto v = tiles::parse_coordinate(r.param(field), field);
+    if (!v.ok()) return Response::problem(v.error(), r.path);
+    *slot = *v;
+  }
+  if (auto st = tiles::check(k); !st.ok()) return Response::problem(st.error(), r.path);
+  auto looks = slurp((fs::path(*dir) / "quicklooks.json").string());
+  auto parsed = looks.ok() ? core::parse_json(*looks) : Result<Json>(looks.error());
+  if (!parsed.ok()) return Response::problem(parsed.error(), r.path);
+  const std::string& layer = r.param("layer");
+  tiles::Layer l;
+  bool found = false;
+  std::vector<std::string> services;
+  for (auto& q : *parsed) {
+    std::string s = q.value("service", "");
+    if (s != "gep_total") services.push_back(s);
+    if (s == layer) found = true, l.min = q.value("min", 0.0), l.max = q.value("max", 0.0);
+  }
+  if (!found) {
+    std::string known;
+    for (auto& q : *parsed) known += (known.empty() ? "" : ", ") + q.value("service", "");
+    return Response::problem(Error{ErrorKind::not_found, "eco.layer_not_found", "run " + r.param("id") + " has no layer '" + layer + "' (layers: " + known + ")",
+                                   {{"layer", "unknown layer '" + layer + "'"}}},
+                             r.path);
+  }
+  const std::string cache = (fs::path(*dir) / kTileCache).string();
+  for (auto& s : layer == "gep_total" ? services : std::vector<std::string>{layer}) {
+    auto src = tiles::with_overviews((fs::path(*dir) / "rasters" / (s + "_value.tif")).string(), cache);
+    if (!src.ok()) return Response::problem(src.error(), r.path);
+    l.rasters.push_back(*src);
+  }
+  auto t = tiles::render(l, k);
+  if (!t.ok()) return Response::problem(t.error(), r.path);
+  Response resp;
+  resp.content_type = "image/png";
+  resp.body = std::move(t->png);
+  resp.headers.emplace_back("Cache-Control", "private, max-age=86400, immutable");
+  if (t->empty) resp.headers.emplace_back("X-Tile-Empty", "1");
+  return resp;
+}
+
 }  // namespace
 
 void register_routes(http::Router& router, Runs& runs) {
@@ -492,6 +676,30 @@ void register_routes(http::Router& router, Runs& runs) {
                                   {"parcels_file", JsonType::string, false, true, "VEP parcel polygons (field id)"}},
               .success_status = 201, .command = true},
              [&runs](Request& r) { return reply(runs.upload_dataset(r.user(), ctx_of(r), r.json), r, 201); });
+  router.add({.method = "POST", .pattern = "/api/v1/eco/datasets/archive",
+              .summary = "Upload a GEP dataset as a zip archive of its folder (body application/zip, up to the configured upload "
+                         "limit); validated before it is kept",
+              .tag = kTag, .roles = writers,
+              .query = {{"name", "dataset name", true},
+                        {"division_code", "GB/T 2260 code of the accounted region", true},
+                        {"run_file", "run definition (default run.json)"},
+                        {"project_run_file", "VEP project scenario run definition"},
+                        {"parcels_file", "VEP parcel polygons (field id)"},
+                        {"filename", "the archive's file name, used in error messages"}},
+              .success_status = 201, .command = true, .body_limit = runs.options().upload_limit, .consumes = "application/zip"},
+             [&runs](Request& r) {
+               std::string_view ct = r.header("content-type");
+               ct = ct.substr(0, ct.find(';'));
+               if (ct != "application/zip" && ct != "application/x-zip-compressed" && ct != "application/octet-stream")
+                 return Response::problem(415, "http.unsupported_media_type",
+                                          "send the dataset as application/zip (got '" + std::string(r.header("content-type")) + "')");
+               Json meta = Json::object();
+               for (auto* k : {"name", "division_code", "run_file", "project_run_file", "parcels_file"})
+                 if (auto v = r.query(k)) meta[k] = *v;
+               std::string label = "archive";
+               if (auto f = r.query("filename"); f && !f->empty() && f->size() <= 200) label = "archive '" + fs::path(*f).filename().string() + "'";
+               return reply(runs.upload_archive(r.user(), ctx_of(r), meta, r.body, label), r, 201);
+             });
   router.add({.method = "POST", .pattern = "/api/v1/eco/runs", .summary = "Start a GEP run on a dataset (a job; progress at /api/v1/jobs/{id}/events)",
               .tag = kTag, .roles = writers,
               .body = core::Shape{{"dataset_id", JsonType::string},
@@ -530,6 +738,11 @@ void register_routes(http::Router& router, Runs& runs) {
   router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/quicklooks",
               .summary = "PNG quick-look maps with WGS 84 bounds (Leaflet image overlays)", .tag = kTag, .roles = readers},
              [&runs](Request& r) { return file_response(runs, r, "quicklooks.json", false); });
+  router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/tiles/{layer}/{z}/{x}/{y}",
+              .summary = "XYZ web-map tile (256 x 256 PNG, EPSG:3857; {y} may end in .png) of a service's value map or gep_total, "
+                         "coloured like its quick-look; transparent where nodata or outside the run's extent",
+              .tag = kTag, .roles = readers, .produces = "image/png"},
+             [&runs](Request& r) { return tile_response(runs, r); });
   router.add({.method = "GET", .pattern = "/api/v1/eco/runs/{id}/files", .summary = "Output files of a run (relative paths)", .tag = kTag,
               .roles = readers},
              [&runs](Request& r) {

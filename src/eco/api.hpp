@@ -8,6 +8,9 @@
 // and start runs; auditors, banks and every officer read (auditors are read-only).
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "audit/command.hpp"
@@ -31,6 +34,19 @@ struct RunsOptions {
   std::string data_dir = "var/eco";  // datasets/<id>/ and runs/<id>/ live here
   int threads = 0;                   // engine threads per run (0: all cores)
   double memory_gib = 1.0;           // engine memory budget per run
+  // Largest dataset archive POST /api/v1/eco/datasets/archive accepts (bytes; the route's body
+  // limit); an archive may unpack to at most four times this. See upload_limit_from_env.
+  std::size_t upload_limit = std::size_t(512) << 20;
+};
+
+// RIVERLINK_ECO_UPLOAD_LIMIT_MB's value (whole MiB, 1..65536) as bytes; null or empty: the
+// default (512 MiB). Throws std::invalid_argument naming the variable on a bad value.
+std::size_t upload_limit_from_env(const char* value);
+
+// What an upload says about itself (JSON body fields, or the archive route's query parameters).
+struct UploadMeta {
+  std::string name, division, run_file;
+  std::optional<std::string> project_run_file, parcels_file;
 };
 
 class Runs {
@@ -44,6 +60,12 @@ class Runs {
   // replace them. The run definition is validated before the dataset is recorded; on any error
   // nothing is kept and the error names the file, band, class or field.
   Result<core::Json> upload_dataset(const auth::Principal& p, const audit::CommandContext& ctx, const core::Json& body);
+  // The same from a zip archive of the dataset folder (libzip): meta holds name, division_code,
+  // run_file?, project_run_file?, parcels_file?; archive_name names the archive in errors. Entries
+  // must stay inside the dataset; corrupt archives are refused naming the archive and entry;
+  // the idempotency payload carries the archive's SHA-256.
+  Result<core::Json> upload_archive(const auth::Principal& p, const audit::CommandContext& ctx, const core::Json& meta,
+                                    const std::string& archive, const std::string& archive_name);
   // The Suqian demo dataset (generated once, labelled demo); cols/rows as in demo::SuqianOptions.
   Result<core::Json> ensure_demo_dataset(const audit::CommandContext& ctx, int cols, int rows);
   // Starts a GEP run (and with vep, the project scenario and the parcels' gains) as a job.
@@ -56,6 +78,10 @@ class Runs {
 
  private:
   Result<core::Json> dataset_row(const std::string& id);
+  // Writes the bundled tables, then write_files into a fresh dataset folder, validates the run
+  // definitions and records the dataset through CommandRunner; on any error nothing is kept.
+  Result<core::Json> store_dataset(const auth::Principal& p, const audit::CommandContext& ctx, const UploadMeta& m, const core::Json& payload,
+                                   const std::function<Status(const std::string& dir)>& write_files);
   store::Database& db_;
   audit::CommandRunner& commands_;
   jobs::Runner& jobs_;

@@ -43,6 +43,16 @@ struct ServerTest : ::testing::Test {
                [](http::Request&) { http::Response r; r.stream = std::make_shared<Countdown>(); return r; });
     router.add({.method = "GET", .pattern = "/api/v1/private", .summary = "needs auth", .tag = "t"},
                [](http::Request&) { return http::Response::json(200, {}); });
+    auto size = [](http::Request& r) {
+      auto res = http::Response::json(200, {{"bytes", r.body.size()}});
+      res.headers.emplace_back("Cache-Control", "private, max-age=60");
+      return res;
+    };
+    router.add({.method = "POST", .pattern = "/api/v1/small", .summary = "server default limit", .tag = "t", .access = http::Access::public_}, size);
+    router.add({.method = "POST", .pattern = "/api/v1/big", .summary = "3 MiB limit", .tag = "t", .access = http::Access::public_,
+                .body_limit = 3u << 20, .consumes = "application/octet-stream"},
+               size);
+    router.add({.method = "POST", .pattern = "/api/v1/big-private", .summary = "3 MiB limit, signed in", .tag = "t", .body_limit = 3u << 20}, size);
     server = std::make_unique<http::Server>(router, http::ServerOptions{.port = 0, .threads = 2, .static_dir = dir.string(), .access_log = false});
     server->start();
   }
@@ -117,4 +127,34 @@ TEST(Router, ProblemStatusTable) {
   EXPECT_EQ(j["status"], 422);
   EXPECT_EQ(j["type"], "urn:riverlink:problem:x.y");
   EXPECT_EQ(j["errors"][0]["field"], "amount");
+}
+
+TEST_F(ServerTest, PerRouteBodyLimits) {
+  Client c(server->port());
+  const std::string two_mib(2u << 20, 'x'), four_mib(4u << 20, 'y');
+  // The server's default (1 MiB) holds for routes without their own limit, and for unknown routes.
+  auto small = c.request("POST", "/api/v1/small", two_mib);
+  EXPECT_EQ(small.status, 413);
+  EXPECT_EQ(small.headers["content-type"], "application/problem+json");
+  EXPECT_NE(small.json()["detail"].get<std::string>().find("1048576 bytes"), std::string::npos) << small.body;
+  EXPECT_EQ(c.request("POST", "/api/v1/nowhere", two_mib).status, 413);
+  // A route with a raised limit takes a body over the default, and refuses one over its own limit,
+  // naming it; the client reads the answer although the server did not read the body.
+  auto big = c.request("POST", "/api/v1/big", two_mib);
+  ASSERT_EQ(big.status, 200) << big.body;
+  EXPECT_EQ(big.json()["bytes"], two_mib.size());
+  EXPECT_EQ(big.headers["cache-control"], "private, max-age=60");  // the route's own header, not no-store
+  auto over = c.request("POST", "/api/v1/big", four_mib);
+  EXPECT_EQ(over.status, 413);
+  auto detail = over.json()["detail"].get<std::string>();
+  EXPECT_NE(detail.find("3145728 bytes (3 MiB)"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("POST /api/v1/big"), std::string::npos) << detail;
+  // Small bodies on the same connection-less client still work afterwards.
+  EXPECT_EQ(c.request("POST", "/api/v1/big", "abc").json()["bytes"], 3);
+  // A raised limit is granted only to requests that would be accepted: 401 before the body is read.
+  EXPECT_EQ(c.request("POST", "/api/v1/big-private", two_mib).status, 401);
+  // OpenAPI documents the limit and the body's media type.
+  auto doc = router.openapi("t", "0");
+  EXPECT_EQ(doc["paths"]["/api/v1/big"]["post"]["x-body-limit-bytes"], 3u << 20);
+  EXPECT_TRUE(doc["paths"]["/api/v1/big"]["post"]["requestBody"]["content"].contains("application/octet-stream"));
 }

@@ -213,18 +213,7 @@ const Route* Router::match(Request& req, bool& path_matched) const {
   return best;
 }
 
-std::optional<Response> Router::dispatch(Request& req) const {
-  bool path_matched = false;
-  const Route* route = match(req, path_matched);
-  if (!route) {
-    if (path_matched) return Response::problem(405, "http.method_not_allowed", req.method + " is not allowed on " + req.path);
-    if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
-      return Response::problem(404, "http.no_route", "no API route " + req.method + " " + req.path);
-    }
-    return std::nullopt;
-  }
-  const RouteSpec& spec = route->spec;
-  req.route_pattern = &spec.pattern;
+std::optional<Response> Router::authorize(const RouteSpec& spec, Request& req) const {
   if (spec.access == Access::authenticated) {
     bool csrf_ok = true;
     auto p = auth_ ? auth_->authenticate(req, csrf_ok) : std::nullopt;
@@ -243,6 +232,38 @@ std::optional<Response> Router::dispatch(Request& req) const {
     bool csrf_ok = true;
     if (auth_) req.principal = auth_->authenticate(req, csrf_ok);
   }
+  return std::nullopt;
+}
+
+Router::Admission Router::admit(Request& head) const {
+  Admission a;
+  bool path_matched = false;
+  const Route* route = match(head, path_matched);
+  if (!route || !route->spec.body_limit) return a;
+  a.route = route->spec.pattern;
+  a.body_limit = route->spec.body_limit;
+  a.early = authorize(route->spec, head);
+  auto key = head.header("idempotency-key");
+  if (!a.early && route->spec.command && (key.empty() || key.size() > 200)) {
+    a.early = Response::problem(400, "idempotency.key_required",
+                                "state-changing requests need an Idempotency-Key header (1 to 200 characters)");
+  }
+  return a;
+}
+
+std::optional<Response> Router::dispatch(Request& req) const {
+  bool path_matched = false;
+  const Route* route = match(req, path_matched);
+  if (!route) {
+    if (path_matched) return Response::problem(405, "http.method_not_allowed", req.method + " is not allowed on " + req.path);
+    if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
+      return Response::problem(404, "http.no_route", "no API route " + req.method + " " + req.path);
+    }
+    return std::nullopt;
+  }
+  const RouteSpec& spec = route->spec;
+  req.route_pattern = &spec.pattern;
+  if (auto denied = authorize(spec, req)) return denied;
   if (spec.command) {
     auto key = req.header("idempotency-key");
     if (key.empty() || key.size() > 200) {
@@ -293,7 +314,11 @@ core::Json Router::openapi(std::string_view title, std::string_view version) con
     if (s.body) {
       op["requestBody"] = {{"required", true},
                            {"content", {{"application/json", {{"schema", s.body->to_schema()}}}}}};
+    } else if (!s.consumes.empty()) {
+      op["requestBody"] = {{"required", true},
+                           {"content", {{s.consumes, {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
     }
+    if (s.body_limit) op["x-body-limit-bytes"] = *s.body_limit;
     core::Json responses = core::Json::object();
     responses[std::to_string(s.success_status)] = {{"description", "success"},
                                                    {"content", {{s.produces, core::Json::object()}}}};

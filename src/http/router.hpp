@@ -85,6 +85,13 @@ struct RouteSpec {
   int success_status = 200;
   bool command = false;  // state-changing: Idempotency-Key header required
   std::string produces = "application/json";
+  // Largest request body this route accepts, in bytes; unset: the server's ServerOptions::body_limit.
+  // The server reads the request head first, finds the route (and, for a raised limit, checks
+  // authentication and roles) and only then reads the body under this limit.
+  std::optional<std::size_t> body_limit = std::nullopt;
+  // Media type of a body the handler reads itself (no JSON shape), e.g. application/zip; documents
+  // the request body in OpenAPI.
+  std::string consumes = "";
 };
 
 using Handler = std::function<Response(Request&)>;
@@ -113,10 +120,21 @@ class Router {
   // Dispatches /api/... routes; nullopt when no route matches the path (caller serves static).
   std::optional<Response> dispatch(Request& r) const;
   const std::vector<Route>& routes() const { return routes_; }
+  // Admission of a request whose head (method, path, target, headers) has been read but not its
+  // body: the body limit of its route (unset: the server's default), and for routes with a raised
+  // limit the authentication/role answer (401/403) so that a large body is only read when it
+  // would be accepted.
+  struct Admission {
+    std::optional<std::size_t> body_limit;
+    std::optional<Response> early;
+    std::string route;  // the matched pattern, for logs and metrics
+  };
+  Admission admit(Request& head) const;
   core::Json openapi(std::string_view title, std::string_view version) const;
 
  private:
   const Route* match(Request& r, bool& path_matched) const;
+  std::optional<Response> authorize(const RouteSpec& spec, Request& r) const;
   std::vector<Route> routes_;
   Authenticator* auth_ = nullptr;
 };

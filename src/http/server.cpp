@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -191,10 +192,84 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(srv_.opts.body_limit);
+    // No limit while the head is read: the route's limit is set once the route is known. (Not
+    // boost::none: Beast 1.74 compares the content length with the optional, and none is smaller.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(16 * 1024);
+    body_limit_ = srv_.opts.body_limit;
+    route_.clear();
     stream_.expires_after(std::chrono::seconds(srv_.opts.read_timeout_s));
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    bhttp::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  Response too_large(const std::string& route) const {
+    std::string limit = std::to_string(body_limit_) + " bytes";
+    if (body_limit_ >= (1u << 20)) limit += " (" + std::to_string(body_limit_ >> 20) + " MiB)";
+    return Response::problem(413, "http.body_too_large",
+                             "the request body exceeds the limit of " + limit +
+                                 (route.empty() || route == "unmatched" ? std::string() : " for " + req_.method + " " + route));
+  }
+
+  // The head is in: find the route, admit the request (route body limit, authentication for raised
+  // limits), answer 100-continue, then read the body with an idle timeout per read.
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    started_ = std::chrono::steady_clock::now();
+    auto& msg = parser_->get();
+    req_ = Request{};
+    req_.method = std::string(msg.method_string());
+    req_.target = std::string(msg.target());
+    req_.path = req_.target.substr(0, req_.target.find('?'));
+    req_.headers.reserve(16);
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req_.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    beast::error_code ep_ec;
+    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    req_.remote_addr = ep_ec ? "unknown" : ep.address().to_string();
+    req_.request_id = srv_.request_id(req_.header("x-request-id"));
+    keep_alive_ = msg.keep_alive() && !srv_.stopping;
+    head_ = msg.method() == bhttp::verb::head;
+    if (head_) req_.method = "GET";
+
+    Router::Admission adm;
+    try {
+      adm = srv_.router.admit(req_);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} {} admission failed: {}", req_.request_id, req_.method, req_.target, e.what());
+      adm.early = Response::problem(500, "http.internal", "internal error; quote request id " + req_.request_id);
+    }
+    req_.principal.reset();  // dispatch authenticates again
+    if (adm.body_limit) body_limit_ = *adm.body_limit;
+    route_ = adm.route;
+    const std::string route = adm.route.empty() ? "unmatched" : adm.route;
+    if (adm.early || (parser_->content_length() && *parser_->content_length() > body_limit_)) {
+      // Answer without reading the body; drain it afterwards so that the client sees the answer.
+      keep_alive_ = false;
+      linger_ = !parser_->is_done();
+      return send(adm.early ? std::move(*adm.early) : too_large(route), req_.method, req_.target, route, req_.request_id);
+    }
+    parser_->body_limit(body_limit_);
+    if (!parser_->is_done() && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+        if (wec) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done()) return on_read({}, 0);
+    stream_.expires_after(std::chrono::seconds(srv_.opts.read_timeout_s));
+    bhttp::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_read(ec, 0);
+      self->read_body();
+    });
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -202,36 +277,20 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == net::error::connection_reset || ec == net::error::eof) {
       return close();
     }
-    started_ = std::chrono::steady_clock::now();
     if (ec == bhttp::error::body_limit) {
       keep_alive_ = false;
-      return send(Response::problem(413, "http.body_too_large",
-                                    "the request body exceeds " + std::to_string(srv_.opts.body_limit) + " bytes"),
-                  "-", "-", "-");
+      linger_ = true;
+      return send(too_large(route_), req_.method.empty() ? "-" : req_.method, req_.target.empty() ? "-" : req_.target,
+                  route_.empty() ? "unmatched" : route_, req_.request_id.empty() ? "-" : req_.request_id);
     }
     if (ec) {
       keep_alive_ = false;
+      if (req_.request_id.empty()) started_ = std::chrono::steady_clock::now();
       return send(Response::problem(400, "http.malformed", "malformed HTTP request: " + ec.message()), "-", "-", "-");
     }
-    auto& msg = parser_->get();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    req.path = req.target.substr(0, req.target.find('?'));
-    req.body = std::move(msg.body());
-    req.headers.reserve(16);
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-    beast::error_code ep_ec;
-    auto ep = stream_.socket().remote_endpoint(ep_ec);
-    req.remote_addr = ep_ec ? "unknown" : ep.address().to_string();
-    req.request_id = srv_.request_id(req.header("x-request-id"));
-    keep_alive_ = msg.keep_alive() && !srv_.stopping;
-    head_ = msg.method() == bhttp::verb::head;
-    if (head_) req.method = "GET";
+    Request req = std::move(req_);
+    req_ = Request{};
+    req.body = std::move(parser_->get().body());
 
     Response res;
     std::string route = "static";
@@ -262,7 +321,9 @@ class Session : public std::enable_shared_from_this<Session> {
     out->set("X-Content-Type-Options", "nosniff");
     out->set("Referrer-Policy", "same-origin");
     if (!res.content_type.empty()) out->set(bhttp::field::content_type, res.content_type);
-    if (route != "static") out->set(bhttp::field::cache_control, "no-store");
+    bool own_cache_control = false;
+    for (auto& [k, v] : res.headers) own_cache_control = own_cache_control || beast::iequals(k, "cache-control");
+    if (route != "static" && !own_cache_control) out->set(bhttp::field::cache_control, "no-store");
     for (auto& [k, v] : res.headers) out->insert(k, v);
     size_t bytes = res.body.size();
     out->body() = head_ ? std::string() : std::move(res.body);
@@ -285,8 +346,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(beast::error_code ec, std::size_t) {
     res_.reset();
+    if (!ec && !keep_alive_ && linger_) return lingering_close();
     if (ec || !keep_alive_) return close();
     do_read();
+  }
+
+  // After an early answer (413, 401...) the client may still be sending its body: stop sending,
+  // read and discard for a while (bounded), then close, so that the client reads the answer
+  // instead of a connection reset.
+  void lingering_close() {
+    linger_ = false;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    drain_.resize(64 * 1024);
+    drain_step();
+  }
+  void drain_step() {
+    if (drained_ > (256u << 20)) return close();
+    stream_.expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec) return self->close();
+      self->drain_step();
+    });
   }
 
   // ---- Server-Sent Events
@@ -368,6 +450,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> res_;
   bool keep_alive_ = true;
   bool head_ = false;
+  Request req_;                    // the request whose head has been read
+  std::string route_;              // its route pattern when the route has its own body limit
+  std::size_t body_limit_ = 0;     // of the current request's route
+  bool linger_ = false;
+  std::vector<char> drain_;
+  std::size_t drained_ = 0;
   std::chrono::steady_clock::time_point started_;
   std::shared_ptr<EventStream> events_;
   std::optional<bhttp::response<bhttp::empty_body>> sse_res_;
