@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -129,6 +130,11 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   const WriteOptions f32{.type = PixelType::float32, .nodata = -1};
   const WriteOptions f32min{.type = PixelType::float32, .nodata = double(kF32Min)};
   const WriteOptions u8{.type = PixelType::byte, .nodata = 255};
+  // Intermediates (InVEST writes them too) use ZSTD's fast mode: written once, read back once.
+  auto fast = [](WriteOptions o) {
+    o.zstd_level = -4;
+    return o;
+  };
   const std::string n_rkls = "rkls" + sfx + ".tif", n_usle = "usle" + sfx + ".tif",
                     n_sedx = "sed_export" + sfx + ".tif", n_dep = "sed_deposition" + sfx + ".tif",
                     n_avx = "avoided_export" + sfx + ".tif", n_stream = "stream" + sfx + ".tif",
@@ -175,7 +181,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   fill_pits(dem, d, valid);
   res.seconds["fill_pits"] = secs(t);
   {
-    auto wf = Writer::create(out("intermediate_outputs/pit_filled_dem" + sfx + ".tif"), g, {.type = PixelType::float32, .nodata = -9999});
+    auto wf = Writer::create(out("intermediate_outputs/pit_filled_dem" + sfx + ".tif"), g, fast({.type = PixelType::float32, .nodata = -9999}));
     if (!wf.ok()) return wf.error();
     RL_TRY(for_strips(g, threads, [&](int, int y0, int h) -> Status {
       std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
@@ -184,23 +190,24 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
       return wf->write(0, y0, g.cols, h, b.data());
     }));
     RL_TRY(wf->close());
-    auto slope = slope_percent(dem, d, valid, g.cell_w(), g.cell_h(), kF32Min);
-    RL_TRY(write_all(out(n_slope), g, f32min, slope));
+    auto slope = slope_percent(dem, d, valid, g.cell_w(), g.cell_h(), kF32Min, threads);
+    RL_TRY(write_all(out(n_slope), g, fast(f32min), slope));
   }
   res.seconds["slope"] = secs(t);
-  std::vector<std::int32_t> fd = flow_dir_mfd(dem, d, valid);
+  std::vector<std::int32_t> fd = flow_dir_mfd(dem, d, valid, threads);
   free_vec(dem);
-  RL_TRY(write_all(out(n_fd), g, WriteOptions{.type = PixelType::int32, .nodata = 0}, fd));
+  RL_TRY(write_all(out(n_fd), g, fast({.type = PixelType::int32, .nodata = 0}), fd));
   res.seconds["flow_dir"] = secs(t);
-  std::vector<std::uint32_t> order = upslope_first_order(fd, d);
-  std::vector<double> fa = accumulate(fd, d, order, nullptr, kFaNodata);
+  std::vector<double> fa;
+  std::vector<std::uint32_t> order = upslope_first_order(fd, d, &fa, kFaNodata);
   res.seconds["flow_accumulation"] = secs(t);
 
   auto wsum = [&](std::int32_t f) { int s = 0; for (int k = 0; k < 8; ++k) s += mfd_weight(f, k); return s; };
+  const Nav nav(d);
   auto nb = [&](std::size_t i, int k, std::size_t& nout) -> bool {
-    int x = int(i % std::size_t(d.cols)) + kDx[k], y = int(i / std::size_t(d.cols)) + kDy[k];
-    if (!d.inside(x, y)) return false;
-    nout = std::size_t(y) * std::size_t(d.cols) + std::size_t(x);
+    std::uint32_t m;
+    if (!nav.nb(std::uint32_t(i), k, m)) return false;
+    nout = m;
     return true;
   };
 
@@ -275,7 +282,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     }
     auto rd = Readers::open({srcs[0], srcs[1], srcs[2], src(n_slope)}, g, threads);
     if (!rd.ok()) return rd.error();
-    auto w_asp = create(n_asp, f32), w_ls = create(n_ls, f32), w_rkls = create(n_rkls, f32), w_usle = create(n_usle, f32);
+    auto w_asp = create(n_asp, fast(f32)), w_ls = create(n_ls, fast(f32)), w_rkls = create(n_rkls, f32), w_usle = create(n_usle, f32);
     for (auto* w : {&w_asp, &w_ls, &w_rkls, &w_usle})
       if (!w->ok()) return w->error();
     std::vector<std::int64_t> luv(std::size_t(threads), 0);
@@ -305,13 +312,12 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
         sth[i] = (slope[j] != kF32Min && valid[i]) ? std::min(std::max(slope[j] / 100.0f, 0.005f), 1.0f) : 0.0f;
         if (!fd[i]) continue;
         double num = 0, den = 0;
-        for (int k = 0; k < 8; ++k) {
-          int w = mfd_weight(fd[i], k);
-          std::size_t mm;
-          if (!w || !nb(i, k, mm)) continue;
+        const std::int32_t f = fd[i];
+        nav.each(std::uint32_t(i), [&](int k, std::uint32_t) {
+          int w = mfd_weight(f, k);
           num += w * ((k & 1) ? kSqrt2 : 1.0);
           den += w;
-        }
+        });
         if (den > 0) aspect[j] = float(num / den);
         if (aspect[j] > 0) ls[j] = float(ls_factor_313(slope[j], fa[i], aspect[j], g.cell_w(), a.l_max));
         if (!valid[i] || ls[j] < 0 || is_nodata(R[j], r_nd) || is_nodata(K[j], k_nd) || stream[i] == 255) continue;
@@ -327,7 +333,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     for (auto v : luv) lu_valid += v;
   }
   if (lu_valid == 0) return Error::field("eco.all_nodata", "lulc_path", a.lulc + ": no valid land-cover pixel inside the watersheds");
-  RL_TRY(write_all(out(n_fa), g, WriteOptions{.type = PixelType::float64, .nodata = kFaNodata}, fa));
+  RL_TRY(write_all(out(n_fa), g, fast({.type = PixelType::float64, .nodata = kFaNodata}), fa));
   free_vec(fa);
   free_vec(valid);  // not needed below
   res.seconds["ls"] = secs(t);
@@ -336,7 +342,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   auto bar = [&](std::vector<double> acc, const std::string& name) -> Status {
     auto rd = Readers::open({src(n_fa)}, g, threads);
     if (!rd.ok()) return rd.error();
-    auto w = create(name, f32);
+    auto w = create(name, fast(f32));
     if (!w.ok()) return w.error();
     RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
       std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
@@ -349,8 +355,38 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     }));
     return w->close();
   };
-  // Live here: fd 4, order 4, stream 1, W 4, S 4 B/px and one accumulation (8) each.
-  if (threads > 1 && std::int64_t(n) * 36 <= opt.memory_budget) {
+  // D_dn, downslope-first: independent of the two accumulations.
+  std::vector<double> ddn;
+  auto run_ddn = [&] {
+    ddn.assign(n, -1.0);
+    for (std::size_t h = order.size(); h-- > 0;) {
+      const std::uint32_t c = order[h];
+      if (stream[c] == 1) { ddn[c] = 0; continue; }
+      const std::int32_t f = fd[c];
+      const int s = wsum(f);
+      double num = 0, den = 0;
+      nav.each(c, [&](int k, std::uint32_t m) {
+        int w = mfd_weight(f, k);
+        if (!w || !fd[m] || ddn[m] < 0) return;
+        double p = double(w) / s;
+        double wn = (wgt[m] > 0 && sth[m] > 0) ? 1.0 / (double(wgt[m]) * double(sth[m])) : 0.0;
+        num += p * (wn + ddn[m]);
+        den += p;
+      });
+      if (den > 0) ddn[c] = num / den;
+    }
+  };
+  // Live here: fd 4, order 4, stream 1, W 4, S 4 B/px, each accumulation 8 and D_dn 8. The three
+  // traversals are independent: with room for all (41 B/px), D_dn runs beside the two
+  // accumulations; with room for two (33), the accumulations run side by side; else in turn.
+  if (threads > 1 && std::int64_t(n) * 44 <= opt.memory_budget) {
+    std::thread other(run_ddn);
+    std::vector<double> accw, accs;
+    accumulate_pair(fd, d, order, wgt, sth, -1, accw, accs);
+    other.join();
+    RL_TRY(bar(std::move(accw), n_wbar));
+    RL_TRY(bar(std::move(accs), n_sbar));
+  } else if (threads > 1 && std::int64_t(n) * 36 <= opt.memory_budget) {
     // Room for both accumulations at once: run them side by side (same values).
     std::vector<double> accs;
     std::thread other([&] { accs = accumulate(fd, d, order, sth, -1); });
@@ -365,7 +401,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   {
     auto rd = Readers::open({src(n_fa), src(n_wbar), src(n_sbar)}, g, threads);
     if (!rd.ok()) return rd.error();
-    auto w = create(n_dup, f32);
+    auto w = create(n_dup, fast(f32));
     if (!w.ok()) return w.error();
     RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
       std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
@@ -380,41 +416,30 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     }));
     RL_TRY(w->close());
   }
-  // D_dn, downslope-first.
-  std::vector<double> ddn(n, -1.0);
-  for (std::size_t h = order.size(); h-- > 0;) {
-    std::size_t c = order[h];
-    if (stream[c] == 1) { ddn[c] = 0; continue; }
-    int s = wsum(fd[c]);
-    double num = 0, den = 0;
-    for (int k = 0; k < 8; ++k) {
-      int w = mfd_weight(fd[c], k);
-      std::size_t m;
-      if (!w || !nb(c, k, m) || !fd[m] || ddn[m] < 0) continue;
-      double p = double(w) / s;
-      double wn = (wgt[m] > 0 && sth[m] > 0) ? 1.0 / (double(wgt[m]) * double(sth[m])) : 0.0;
-      num += p * (wn + ddn[m]);
-      den += p;
-    }
-    if (den > 0) ddn[c] = num / den;
-  }
+  if (ddn.empty()) run_ddn();
   free_vec(order);
   free_vec(wgt);
   free_vec(sth);
-  RL_TRY(write_all(out(n_ddn), g, WriteOptions{.type = PixelType::float64, .nodata = -1}, ddn));
-  // IC, SDR (kept for the deposition traversal), what drains to the stream.
-  std::vector<float> sdr(n, -1.0f);
+  // D_dn and the SDR factor are written by a second thread while the deposition traversal runs,
+  // when the budget has room to keep D_dn meanwhile (fd 4, stream 1, SDR 4, E' 4, deposition 4,
+  // flux 4, pend 1 and D_dn 8 B/px).
+  const bool overlap = threads > 1 && std::int64_t(n) * 40 <= opt.memory_budget;
+  if (!overlap) RL_TRY(write_all(out(n_ddn), g, fast({.type = PixelType::float64, .nodata = -1}), ddn));
+  // IC, SDR and E' = USLE (1 - SDR) (kept for the deposition traversal), what drains to the
+  // stream, sediment export.
+  std::vector<float> sdr(n, -1.0f), eprime(n, -1.0f);
   {
-    auto rd = Readers::open({src(n_dup)}, g, threads);
+    auto rd = Readers::open({src(n_dup), src(n_usle)}, g, threads);
     if (!rd.ok()) return rd.error();
-    auto w_ic = create(n_ic, f32min), w_dr = create(n_drains, u8);
-    for (auto* w : {&w_ic, &w_dr})
+    auto w_ic = create(n_ic, fast(f32min)), w_dr = create(n_drains, fast(u8)), w_sx = create(n_sedx, f32);
+    for (auto* w : {&w_ic, &w_dr, &w_sx})
       if (!w->ok()) return w->error();
     RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
       std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
-      std::vector<float> dup(m), ic(m, kF32Min);
+      std::vector<float> dup(m), ic(m, kF32Min), usle(m), sx(m, -1.0f);
       std::vector<std::uint8_t> drains(m, 255);
       RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, dup.data()));
+      RL_TRY(rd->at(th, 1).read(0, y0, g.cols, h, usle.data()));
       for (std::size_t j = 0; j < m; ++j) {
         std::size_t i = o + j;
         if (!fd[i]) continue;
@@ -422,85 +447,83 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
         if (ddn[i] > 0 && dup[j] > 0) ic[j] = float(std::log10(double(dup[j]) / ddn[i]));
         if (stream[i] == 1) sdr[i] = 0.0f;
         else if (ic[j] != kF32Min) sdr[i] = float(a.sdr_max / (1.0 + std::exp((a.ic0 - double(ic[j])) / a.k)));
-      }
-      RL_TRY(w_ic->write(0, y0, g.cols, h, ic.data()));
-      return w_dr->write(0, y0, g.cols, h, drains.data());
-    }));
-    for (auto* w : {&w_ic, &w_dr}) RL_TRY((*w)->close());
-  }
-  free_vec(ddn);
-  RL_TRY(write_all(out(n_sdr), g, f32, sdr));
-  res.seconds["connectivity"] = secs(t);
-
-  // Sediment export (written now) and E' = USLE (1 - SDR) for the deposition traversal.
-  std::vector<float> eprime(n, -1.0f);
-  {
-    auto rd = Readers::open({src(n_usle)}, g, threads);
-    if (!rd.ok()) return rd.error();
-    auto w = create(n_sedx, f32);
-    if (!w.ok()) return w.error();
-    RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
-      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
-      std::vector<float> usle(m), sx(m, -1.0f);
-      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, usle.data()));
-      for (std::size_t j = 0; j < m; ++j) {
-        std::size_t i = o + j;
         if (usle[j] >= 0 && sdr[i] >= 0) {
           sx[j] = usle[j] * sdr[i];
           eprime[i] = usle[j] * (1.0f - sdr[i]);
         }
       }
-      return w->write(0, y0, g.cols, h, sx.data());
+      RL_TRY(w_ic->write(0, y0, g.cols, h, ic.data()));
+      RL_TRY(w_sx->write(0, y0, g.cols, h, sx.data()));
+      return w_dr->write(0, y0, g.cols, h, drains.data());
     }));
-    RL_TRY(w->close());
+    for (auto* w : {&w_ic, &w_dr, &w_sx}) RL_TRY((*w)->close());
   }
-  // Deposition (3.13.0 sdr_core traversal).
+  // (Declared after the vectors it reads: its destructor waits for it on every path out.)
+  std::future<Status> background;
+  if (overlap) {
+    background = std::async(std::launch::async, [&]() -> Status {
+      RL_TRY(write_all(out(n_ddn), g, fast({.type = PixelType::float64, .nodata = -1}), ddn));
+      free_vec(ddn);
+      return write_all(out(n_sdr), g, fast(f32), sdr);
+    });
+  } else {
+    free_vec(ddn);
+    RL_TRY(write_all(out(n_sdr), g, fast(f32), sdr));
+  }
+  res.seconds["connectivity"] = secs(t);
+
+  // Deposition (3.13.0 sdr_core traversal: from each cell without inflow, in 256 x 256 blocks,
+  // depth first; a downslope neighbour is pushed once every other upslope neighbour of it has a
+  // deposition value). pend[m] counts the upslope neighbours of m still without one (bit 7: m has
+  // upslope neighbours at all), so the readiness test costs one byte instead of a neighbourhood.
   std::vector<float> dep(n, -1.0f), fflux(n, -1.0f);
   {
-    std::vector<std::size_t> stack;
-    auto has_up = [&](std::size_t i) {
-      for (int k = 0; k < 8; ++k) {
-        std::size_t u;
-        if (nb(i, k, u) && fd[u] && mfd_weight(fd[u], (k + 4) % 8)) return true;
+    std::vector<std::uint8_t> pend(n, 0);
+    RL_TRY(for_strips(g, threads, [&](int, int y0, int h) -> Status {
+      for (std::uint32_t m = std::uint32_t(y0) * std::uint32_t(g.cols), e = std::uint32_t(y0 + h) * std::uint32_t(g.cols); m < e; ++m) {
+        std::uint8_t c = 0;
+        nav.each(m, [&](int k, std::uint32_t u) { c += (fd[u] && mfd_weight(fd[u], (k + 4) & 7)) ? 1 : 0; });
+        pend[m] = c ? std::uint8_t(0x80 | c) : 0;
       }
-      return false;
-    };
+      return ok_status();
+    }));
+    std::vector<std::uint32_t> stack;
     for (int by = 0; by < d.rows; by += 256)
       for (int bx = 0; bx < d.cols; bx += 256)
         for (int y = by; y < std::min(by + 256, d.rows); ++y)
           for (int x = bx; x < std::min(bx + 256, d.cols); ++x) {
-            std::size_t s0 = std::size_t(y) * std::size_t(d.cols) + std::size_t(x);
-            if (!fd[s0] || has_up(s0)) continue;
+            const std::uint32_t s0 = std::uint32_t(y) * std::uint32_t(d.cols) + std::uint32_t(x);
+            if (!fd[s0] || (pend[s0] & 0x80)) continue;
             stack.assign(1, s0);
             while (!stack.empty()) {
-              std::size_t i = stack.back();
+              const std::uint32_t i = stack.back();
               stack.pop_back();
+              const std::int32_t fi = fd[i];
+              std::uint32_t nb8[8];
+              const unsigned inside = nav.around(i, nb8);
+              unsigned down = 0;  // downslope neighbours inside the raster
+              for (int k = 0; k < 8; ++k)
+                if ((inside >> k & 1) && mfd_weight(fi, k)) down |= 1u << k;
+              // A downslope neighbour without SDR is never pushed (3.13.0 skips it while
+              // summing the downslope SDR), so nothing below it is reached through it.
               for (int k = 0; k < 8; ++k) {
-                std::size_t m;
-                // A downslope neighbour without SDR is never pushed (3.13.0 skips it while
-                // summing the downslope SDR), so nothing below it is reached through it.
-                if (!mfd_weight(fd[i], k) || !nb(i, k, m) || !fd[m] || sdr[m] < 0) continue;
-                bool ready = true;
-                for (int kk = 0; kk < 8 && ready; ++kk) {
-                  std::size_t u;
-                  if (!nb(m, kk, u) || u == i || !fd[u] || !mfd_weight(fd[u], (kk + 4) % 8)) continue;
-                  if (dep[u] < 0) ready = false;
-                }
-                if (ready) stack.push_back(m);
+                if (!(down >> k & 1)) continue;
+                const std::uint32_t m = nb8[k];
+                if (fd[m] && sdr[m] >= 0 && (pend[m] & 0x7F) == 1) stack.push_back(m);
               }
               if (sdr[i] < 0 || eprime[i] < 0) continue;
               double sdr_i = sdr[i];
               double dr;
               if (sdr_i == 1.0) dr = 1.0;
               else {
-                int s = wsum(fd[i]);
+                int s = wsum(fi);
                 double sum = 0;
                 for (int k = 0; k < 8; ++k) {
-                  int w = mfd_weight(fd[i], k);
-                  std::size_t m;
-                  if (!w || !nb(i, k, m) || sdr[m] < 0) continue;
-                  double sk = sdr[m] == 0.0f ? 1.0 : double(sdr[m]);
-                  sum += sk * double(w) / s;
+                  if (!(down >> k & 1)) continue;
+                  const float sm = sdr[nb8[k]];
+                  if (sm < 0) continue;
+                  double sk = sm == 0.0f ? 1.0 : double(sm);
+                  sum += sk * double(mfd_weight(fi, k)) / s;
                 }
                 if (sum < sdr_i) sum = sdr_i;
                 dr = (sum - sdr_i) / (1.0 - sdr_i);
@@ -508,19 +531,24 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
               if (dr < 0) dr = 0;
               double fin = 0;
               for (int k = 0; k < 8; ++k) {
-                std::size_t u;
-                if (!nb(i, k, u) || !fd[u]) continue;
-                int w = mfd_weight(fd[u], (k + 4) % 8);
+                if (!(inside >> k & 1)) continue;
+                const std::uint32_t u = nb8[k];
+                const std::int32_t fu = fd[u];
+                if (!fu) continue;
+                int w = mfd_weight(fu, (k + 4) % 8);
                 if (!w || fflux[u] < 0) continue;
-                fin += double(fflux[u]) * double(w) / wsum(fd[u]);
+                fin += double(fflux[u]) * double(w) / wsum(fu);
               }
               double tdep = std::max(0.0, dr * fin);
               double f = std::max(0.0, (1.0 - dr) * fin + double(eprime[i]));
               dep[i] = float(tdep);
               fflux[i] = float(f);
+              for (int k = 0; k < 8; ++k)
+                if (down >> k & 1) --pend[nb8[k]];
             }
           }
   }
+  if (background.valid()) RL_TRY(background.get());
   free_vec(fflux);
   free_vec(eprime);
   free_vec(fd);

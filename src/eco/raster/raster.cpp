@@ -322,7 +322,7 @@ struct Writer::Impl {
     thread_local ZstdCtx z;
     thread_local std::vector<unsigned char> packed;
     packed.resize(ZSTD_compressBound(raw.size()));
-    std::size_t n = ZSTD_compressCCtx(z.c, packed.data(), packed.size(), raw.data(), raw.size(), 1);
+    std::size_t n = ZSTD_compressCCtx(z.c, packed.data(), packed.size(), raw.data(), raw.size(), opt.zstd_level);
     if (ZSTD_isError(n)) return file_error("eco.write_failed", path, std::string("zstd: ") + ZSTD_getErrorName(n));
     // Compression ran on this thread; libtiff only appends the bytes and records the tile.
     std::lock_guard lk(tif_mu);

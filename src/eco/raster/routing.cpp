@@ -5,11 +5,29 @@
 #include <cstring>
 #include <deque>
 #include <queue>
+#include <thread>
+#include <atomic>
 
 namespace riverlink::eco::raster {
 namespace {
 constexpr double kSqrt2Inv = 0.70710678118654752440;
 constexpr double kSqrt2 = 1.4142135623730951;
+
+// Runs f(y0, y1) over bands of rows on `threads` threads (cells of one band are independent).
+template <class F>
+void for_rows(Dims d, int threads, F&& f) {
+  threads = std::max(1, std::min(threads, d.rows / 64));
+  if (threads == 1) return f(0, d.rows);
+  constexpr int kBand = 64;
+  std::atomic<int> next{0};
+  auto work = [&] {
+    for (int y0; (y0 = next.fetch_add(kBand)) < d.rows;) f(y0, std::min(d.rows, y0 + kBand));
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+}
 }  // namespace
 
 namespace {
@@ -44,6 +62,8 @@ class HeightQueue {
     --size_;
     return e.second;
   }
+  // The item k pops ahead when it is already known (for prefetching), else UINT32_MAX.
+  std::uint32_t ahead(std::size_t k) const { return b_[0].size() > k ? b_[0][b_[0].size() - 1 - k].second : UINT32_MAX; }
 
  private:
   int bucket(std::uint32_t k) const { return k == last_ ? 0 : 32 - __builtin_clz(k ^ last_); }
@@ -54,9 +74,13 @@ class HeightQueue {
 }  // namespace
 
 void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid) {
+  const Nav nav(d);
   HeightQueue open;
-  std::deque<std::uint32_t> pit;
-  std::vector<std::uint8_t> closed(d.n(), 0);
+  std::vector<std::uint32_t> pit, trace;  // pit: FIFO (from pit_head); trace: LIFO
+  std::size_t pit_head = 0;
+  // closed: settled, queued, or nodata (never raised, never a way through).
+  std::vector<std::uint8_t> closed(d.n());
+  for (std::size_t i = 0; i < d.n(); ++i) closed[i] = !valid[i];
   for (int y = 0; y < d.rows; ++y)
     for (int x = 0; x < d.cols; ++x) {
       std::size_t i = std::size_t(y) * d.cols + x;
@@ -71,39 +95,74 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
         open.push(dem[i], std::uint32_t(i));
       }
     }
-  while (!open.empty() || !pit.empty()) {
-    std::uint32_t c;
-    if (!pit.empty()) {
-      c = pit.front();
-      pit.pop_front();
-    } else {
-      c = open.pop();
+  // A cell above a neighbour whose level is final drains through it, so its own height is its
+  // final level: close it and trace on up the slope. A traced cell with a lower (or equal)
+  // unclosed neighbour goes to the queue at its height, where that neighbour is settled in turn.
+  auto trace_up = [&](std::uint32_t start) {
+    trace.push_back(start);
+    while (!trace.empty()) {
+      std::uint32_t t = trace.back();
+      trace.pop_back();
+      const float ht = dem[t];
+      bool boundary = false;
+      nav.each(t, [&](int, std::uint32_t m) {
+        if (closed[m]) return;
+        if (dem[m] > ht) {
+          closed[m] = 1;
+          trace.push_back(m);
+        } else {
+          boundary = true;
+        }
+      });
+      if (boundary) open.push(ht, t);
     }
-    int cx = int(c % d.cols), cy = int(c / d.cols);
-    float hc = dem[c];
-    for (int k = 0; k < 8; ++k) {
-      int nx = cx + kDx[k], ny = cy + kDy[k];
-      if (!d.inside(nx, ny)) continue;
-      std::size_t n = std::size_t(ny) * d.cols + nx;
-      if (!valid[n] || closed[n]) continue;
+  };
+  for (;;) {
+    // Queued cells lie anywhere: fetch the neighbourhood of one a few places ahead.
+    auto prefetch = [&](std::uint32_t a) {
+      if (a == UINT32_MAX) return;
+      for (std::int64_t r : {-std::int64_t(d.cols), std::int64_t(0), std::int64_t(d.cols)}) {
+        const std::int64_t j = std::clamp<std::int64_t>(std::int64_t(a) + r, 0, std::int64_t(d.n()) - 1);
+        __builtin_prefetch(&dem[std::size_t(j)]);
+        __builtin_prefetch(&closed[std::size_t(j)]);
+      }
+    };
+    std::uint32_t c;
+    if (pit_head < pit.size()) {
+      if (pit_head + 8 < pit.size()) prefetch(pit[pit_head + 8]);
+      c = pit[pit_head++];
+      if (pit_head == pit.size()) {
+        pit.clear();
+        pit_head = 0;
+      }
+    } else if (!open.empty()) {
+      c = open.pop();
+      prefetch(open.ahead(4));
+    } else {
+      break;
+    }
+    const float hc = dem[c];
+    nav.each(c, [&](int, std::uint32_t n) {
+      if (closed[n]) return;
       closed[n] = 1;
       if (dem[n] <= hc) {
         dem[n] = hc;
-        pit.push_back(std::uint32_t(n));
+        pit.push_back(n);
       } else {
-        open.push(dem[n], std::uint32_t(n));
+        trace_up(n);
       }
-    }
+    });
   }
 }
 
 std::vector<float> slope_percent(const std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid,
-                                 double cell_x, double cell_y, float nodata) {
+                                 double cell_x, double cell_y, float nodata, int threads) {
   // Horn's 1-2-1 differences; where a neighbour is missing (nodata or outside the raster) the
   // pair falls back to a one-sided difference, as pygeoprocessing's calculate_slope does.
   std::vector<float> out(d.n(), nodata);
   const double r2 = std::sqrt(2.0);
-  for (int y = 0; y < d.rows; ++y)
+  for_rows(d, threads, [&](int y0, int y1) {
+  for (int y = y0; y < y1; ++y)
     for (int x = 0; x < d.cols; ++x) {
       std::size_t i = std::size_t(y) * d.cols + x;
       if (!valid[i]) continue;
@@ -143,6 +202,7 @@ std::vector<float> slope_percent(const std::vector<float>& dem, Dims d, const st
       double dzdy = fy ? ay / (fy * cell_y) : 0.0;
       out[i] = float(100.0 * std::sqrt(dzdx * dzdx + dzdy * dzdy));
     }
+  });
   return out;
 }
 
@@ -216,33 +276,37 @@ void drain_plateau(std::uint32_t root, const std::vector<float>& dem, Dims d, co
 
 }  // namespace
 
-std::vector<std::int32_t> flow_dir_mfd(const std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid) {
+std::vector<std::int32_t> flow_dir_mfd(const std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid,
+                                       int threads) {
   std::vector<std::int32_t> fd(d.n(), 0);
   std::vector<std::uint8_t> flat_seen(d.n(), 0);
   const double far = double(d.n()) + 1;
   std::vector<double> dist;  // allocated lazily: only flats need it
+  const Nav nav(d);
   auto normal = [&](std::uint32_t c) -> bool {
-    int cx = int(c % d.cols), cy = int(c / d.cols);
     double w[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sum = 0;
-    for (int k = 0; k < 8; ++k) {
-      int nx = cx + kDx[k], ny = cy + kDy[k];
-      if (!d.inside(nx, ny)) continue;
-      std::size_t n = std::size_t(ny) * d.cols + nx;
-      if (!valid[n]) continue;
-      double s = double(dem[c]) - double(dem[n]);
+    const double hc = dem[c];
+    nav.each(c, [&](int k, std::uint32_t n) {
+      if (!valid[n]) return;
+      double s = hc - double(dem[n]);
       if (s > 0) {
         if (k & 1) s *= kSqrt2Inv;
         w[k] = s;
-        sum += s;
       }
-    }
+    });
+    for (int k = 0; k < 8; ++k) sum += w[k];
     if (sum <= 0) return false;
     fd[c] = pack(w, sum);
     return true;
   };
+  // Every cell with a lower neighbour depends on the DEM alone: all cores. Then the flats, in
+  // raster order (a cell left without direction has no lower neighbour).
+  for_rows(d, threads, [&](int y0, int y1) {
+    for (std::uint32_t i = std::uint32_t(y0) * std::uint32_t(d.cols), e = std::uint32_t(y1) * std::uint32_t(d.cols); i < e; ++i)
+      if (valid[i]) normal(i);
+  });
   for (std::uint32_t i = 0; i < d.n(); ++i) {
     if (!valid[i] || fd[i] != 0 || flat_seen[i]) continue;
-    if (normal(i)) continue;
     if (dist.empty()) dist.assign(d.n(), far);
     drain_plateau(
         i, dem, d, valid, flat_seen, dist, [&](std::uint32_t c) { normal(c); },
@@ -337,34 +401,53 @@ std::vector<std::int32_t> d8_as_mfd(const std::vector<std::uint8_t>& d8) {
   return out;
 }
 
-std::vector<std::uint32_t> upslope_first_order(const std::vector<std::int32_t>& fdir, Dims d) {
-  std::vector<std::uint8_t> indeg(d.n(), 0);
-  for (int y = 0; y < d.rows; ++y)
-    for (int x = 0; x < d.cols; ++x) {
-      std::int32_t f = fdir[std::size_t(y) * d.cols + x];
-      if (!f) continue;
-      for (int k = 0; k < 8; ++k) {
-        if (!mfd_weight(f, k)) continue;
-        int nx = x + kDx[k], ny = y + kDy[k];
-        if (!d.inside(nx, ny)) continue;
-        std::size_t n = std::size_t(ny) * d.cols + nx;
-        if (fdir[n]) ++indeg[n];
-      }
+std::vector<std::uint32_t> upslope_first_order(const std::vector<std::int32_t>& fdir, Dims d, std::vector<double>* counts,
+                                               double nodata) {
+  const Nav nav(d);
+  const std::uint32_t n = std::uint32_t(d.n());
+  // In-degree of each cell with a direction: its upslope neighbours that also have one.
+  std::vector<std::uint8_t> indeg(n, 0);
+  std::atomic<std::size_t> cells{0};
+  for_rows(d, int(std::min(8u, std::max(1u, std::thread::hardware_concurrency()))), [&](int y0, int y1) {
+    std::size_t mine = 0;
+    for (std::uint32_t i = std::uint32_t(y0) * std::uint32_t(d.cols), e = std::uint32_t(y1) * std::uint32_t(d.cols); i < e; ++i) {
+      if (!fdir[i]) continue;
+      ++mine;
+      std::uint8_t c = 0;
+      nav.each(i, [&](int k, std::uint32_t u) { c += (fdir[u] && mfd_weight(fdir[u], (k + 4) & 7)) ? 1 : 0; });
+      indeg[i] = c;
     }
-  std::vector<std::uint32_t> order;
-  order.reserve(d.n());
-  for (std::uint32_t i = 0; i < d.n(); ++i)
-    if (fdir[i] && indeg[i] == 0) order.push_back(i);
-  for (std::size_t h = 0; h < order.size(); ++h) {
-    std::uint32_t c = order[h];
-    int cx = int(c % d.cols), cy = int(c / d.cols);
-    std::int32_t f = fdir[c];
-    for (int k = 0; k < 8; ++k) {
-      if (!mfd_weight(f, k)) continue;
-      int nx = cx + kDx[k], ny = cy + kDy[k];
-      if (!d.inside(nx, ny)) continue;
-      std::size_t n = std::size_t(ny) * d.cols + nx;
-      if (fdir[n] && --indeg[n] == 0) order.push_back(std::uint32_t(n));
+    cells += mine;
+  });
+  if (counts) {
+    counts->assign(n, nodata);
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (fdir[i]) (*counts)[i] = 1.0;
+  }
+  constexpr std::uint8_t kDone = 0xFF;  // emitted or on the stack
+  std::vector<std::uint32_t> order, stack;
+  order.reserve(cells);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!fdir[i] || indeg[i] != 0) continue;
+    indeg[i] = kDone;
+    stack.push_back(i);
+    while (!stack.empty()) {
+      std::uint32_t c = stack.back();
+      stack.pop_back();
+      order.push_back(c);
+      const std::int32_t f = fdir[c];
+      int sum = 0;
+      for (int k = 0; k < 8; ++k) sum += mfd_weight(f, k);
+      const double a = counts ? (*counts)[c] : 0.0, s = double(sum);
+      nav.each(c, [&](int k, std::uint32_t m) {
+        const int w = mfd_weight(f, k);
+        if (!w || !fdir[m]) return;
+        if (counts) (*counts)[m] += a * double(w) / s;
+        if (--indeg[m] == 0) {
+          indeg[m] = kDone;
+          stack.push_back(m);
+        }
+      });
     }
   }
   return order;
@@ -374,27 +457,50 @@ namespace {
 template <class Init>
 std::vector<double> accumulate_with(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
                                     double nodata, Init&& init) {
+  const Nav nav(d);
   std::vector<double> acc(d.n(), nodata);
-  for (auto c : order) acc[c] = init(c);
+  for (std::uint32_t i = 0; i < d.n(); ++i)
+    if (fdir[i]) acc[i] = init(i);
   for (auto c : order) {
-    std::int32_t f = fdir[c];
+    const std::int32_t f = fdir[c];
     int sum = 0;
     for (int k = 0; k < 8; ++k) sum += mfd_weight(f, k);
     if (!sum) continue;
-    int cx = int(c % d.cols), cy = int(c / d.cols);
-    for (int k = 0; k < 8; ++k) {
+    const double a = acc[c], s = double(sum);
+    nav.each(c, [&](int k, std::uint32_t n) {
       int w = mfd_weight(f, k);
-      if (!w) continue;
-      int nx = cx + kDx[k], ny = cy + kDy[k];
-      if (!d.inside(nx, ny)) continue;
-      std::size_t n = std::size_t(ny) * d.cols + nx;
-      if (!fdir[n]) continue;
-      acc[n] += acc[c] * double(w) / double(sum);
-    }
+      if (w && fdir[n]) acc[n] += a * double(w) / s;
+    });
   }
   return acc;
 }
 }  // namespace
+
+void accumulate_pair(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
+                     const std::vector<float>& v1, const std::vector<float>& v2, double nodata,
+                     std::vector<double>& out1, std::vector<double>& out2) {
+  const Nav nav(d);
+  out1.assign(d.n(), nodata);
+  out2.assign(d.n(), nodata);
+  for (std::uint32_t i = 0; i < d.n(); ++i)
+    if (fdir[i]) {
+      out1[i] = double(v1[i]);
+      out2[i] = double(v2[i]);
+    }
+  for (auto c : order) {
+    const std::int32_t f = fdir[c];
+    int sum = 0;
+    for (int k = 0; k < 8; ++k) sum += mfd_weight(f, k);
+    if (!sum) continue;
+    const double a1 = out1[c], a2 = out2[c], s = double(sum);
+    nav.each(c, [&](int k, std::uint32_t n) {
+      int w = mfd_weight(f, k);
+      if (!w || !fdir[n]) return;
+      out1[n] += a1 * double(w) / s;
+      out2[n] += a2 * double(w) / s;
+    });
+  }
+}
 
 std::vector<double> accumulate(const std::vector<std::int32_t>& fdir, Dims d, const std::vector<std::uint32_t>& order,
                                const std::vector<double>* v, double nodata) {

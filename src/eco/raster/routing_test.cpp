@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <queue>
+#include <random>
 
 namespace riverlink::eco::raster {
 namespace {
@@ -217,6 +219,126 @@ TEST(Routing, UpslopeFirstOrderIsTopological) {
       if (sum) out += fa[std::size_t(y * d.cols + x)] * leaving / sum;
     }
   EXPECT_NEAR(out, double(d.n()), 1e-9 * double(d.n()));
+}
+
+
+// Noisy terrain with nodata holes, deterministic per seed.
+std::vector<float> noisy_dem(Dims d, unsigned seed, std::vector<std::uint8_t>& valid) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> noise(0.0f, 3.0f);
+  std::vector<float> dem(d.n());
+  valid.assign(d.n(), 1);
+  for (int y = 0; y < d.rows; ++y)
+    for (int x = 0; x < d.cols; ++x) {
+      std::size_t i = std::size_t(y) * d.cols + x;
+      // a tilted valley with bumps, flats (rounded) and pits
+      dem[i] = std::round(2.0f * (0.3f * float(std::abs(x - d.cols / 2)) + 0.1f * float(y) + noise(rng))) / 2.0f;
+      if (rng() % 37 == 0) valid[i] = 0;
+    }
+  return dem;
+}
+
+// The textbook priority-flood (binary heap, every cell through the queue): the oracle.
+void reference_fill(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid) {
+  using Item = std::pair<float, std::size_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> open;
+  std::vector<std::uint8_t> closed(d.n(), 0);
+  for (int y = 0; y < d.rows; ++y)
+    for (int x = 0; x < d.cols; ++x) {
+      std::size_t i = std::size_t(y) * d.cols + x;
+      if (!valid[i]) continue;
+      bool edge = false;
+      for (int k = 0; k < 8; ++k) {
+        int nx = x + kDx[k], ny = y + kDy[k];
+        if (!d.inside(nx, ny) || !valid[std::size_t(ny) * d.cols + nx]) edge = true;
+      }
+      if (edge) {
+        closed[i] = 1;
+        open.push({dem[i], i});
+      }
+    }
+  while (!open.empty()) {
+    auto [h, c] = open.top();
+    open.pop();
+    int cx = int(c % std::size_t(d.cols)), cy = int(c / std::size_t(d.cols));
+    for (int k = 0; k < 8; ++k) {
+      int nx = cx + kDx[k], ny = cy + kDy[k];
+      if (!d.inside(nx, ny)) continue;
+      std::size_t n = std::size_t(ny) * d.cols + nx;
+      if (!valid[n] || closed[n]) continue;
+      closed[n] = 1;
+      dem[n] = std::max(dem[n], h);
+      open.push({dem[n], n});
+    }
+  }
+}
+
+TEST(Routing, FillPitsEqualsTextbookPriorityFlood) {
+  // Slope tracing, the pit queue and the radix heap give exactly the textbook filling.
+  for (unsigned seed : {1u, 2u, 3u, 4u, 5u}) {
+    for (Dims d : {Dims{61, 47}, Dims{1, 30}, Dims{30, 1}, Dims{2, 2}, Dims{97, 13}}) {
+      std::vector<std::uint8_t> valid;
+      auto dem = noisy_dem(d, seed, valid);
+      auto expect = dem;
+      reference_fill(expect, d, valid);
+      fill_pits(dem, d, valid);
+      ASSERT_EQ(dem, expect) << "seed " << seed << " grid " << d.cols << "x" << d.rows;
+    }
+  }
+}
+
+TEST(Routing, NavMatchesCoordinates) {
+  for (Dims d : {Dims{1, 1}, Dims{1, 5}, Dims{5, 1}, Dims{2, 2}, Dims{3, 3}, Dims{7, 4}, Dims{1000, 3}}) {
+    Nav nav(d);
+    for (int y = 0; y < d.rows; ++y)
+      for (int x = 0; x < d.cols; ++x) {
+        std::uint32_t c = std::uint32_t(y * d.cols + x);
+        ASSERT_EQ(nav.row(c), std::uint32_t(y));
+        unsigned want = 0, got_each = 0;
+        for (int k = 0; k < 8; ++k)
+          if (d.inside(x + kDx[k], y + kDy[k])) want |= 1u << k;
+        nav.each(c, [&](int k, std::uint32_t n) {
+          got_each |= 1u << k;
+          EXPECT_EQ(n, std::uint32_t((y + kDy[k]) * d.cols + x + kDx[k]));
+        });
+        std::uint32_t nb8[8];
+        EXPECT_EQ(nav.around(c, nb8), want);
+        EXPECT_EQ(got_each, want);
+        for (int k = 0; k < 8; ++k) {
+          std::uint32_t n = 0;
+          EXPECT_EQ(nav.nb(c, k, n), bool(want >> k & 1));
+          if (want >> k & 1) {
+            EXPECT_EQ(n, nb8[k]);
+          }
+        }
+      }
+  }
+  // Exact rows near 2^32 for an awkward width.
+  Nav wide(Dims{65521, 65536});
+  for (std::uint32_t c : {0u, 65520u, 65521u, 4294967295u - 70000u, 65521u * 65535u + 65520u})
+    EXPECT_EQ(wide.row(c), c / 65521u) << c;
+}
+
+TEST(Routing, ThreadedAndFusedPassesEqualThePlainOnes) {
+  Dims d{83, 300};  // tall enough for several 64-row bands per thread
+  std::vector<std::uint8_t> valid;
+  auto dem = noisy_dem(d, 7, valid);
+  fill_pits(dem, d, valid);
+  auto fd1 = flow_dir_mfd(dem, d, valid, 1);
+  EXPECT_EQ(flow_dir_mfd(dem, d, valid, 4), fd1);
+  EXPECT_EQ(slope_percent(dem, d, valid, 30, 30, -1, 3), slope_percent(dem, d, valid, 30, 30, -1, 1));
+  std::vector<double> counts;
+  auto order = upslope_first_order(fd1, d, &counts, -7);
+  EXPECT_EQ(counts, accumulate(fd1, d, order, nullptr, -7));
+  std::vector<float> v1(d.n()), v2(d.n());
+  for (std::size_t i = 0; i < d.n(); ++i) {
+    v1[i] = float(i % 13) * 0.25f;
+    v2[i] = 1.0f / float(1 + i % 5);
+  }
+  std::vector<double> a1, a2;
+  accumulate_pair(fd1, d, order, v1, v2, -1, a1, a2);
+  EXPECT_EQ(a1, accumulate(fd1, d, order, v1, -1));
+  EXPECT_EQ(a2, accumulate(fd1, d, order, v2, -1));
 }
 
 }  // namespace
