@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { csvUrl, fileUrl, parcelGains, relativePath, toBase64, wan, yi, zoneTotals, type VepRow, type ZonalRow } from './api';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api } from '../../core/client';
+import { ApiError } from '../../core/api';
+import {
+  archiveQuery, csvUrl, fileUrl, parcelGains, RAMP_STOPS, rampGradient, relativePath, tileUrl, toBase64, uploadArchive, wan, yi, zoneTotals,
+  type VepRow, type ZonalRow,
+} from './api';
 
 const row = (zone_id: number, indicator: string, category: string, value_fen: number, zone_name = ''): ZonalRow => ({
   zone_id, zone_name, indicator, service: indicator, category, unit: 'm3', quantity: 1, value_fen,
@@ -46,5 +51,78 @@ describe('eco api helpers', () => {
   });
   it('encodes uploads as base64', async () => {
     expect(await toBase64(new TextEncoder().encode('GEP!').buffer)).toBe('R0VQIQ==');
+  });
+});
+
+// A stand-in XMLHttpRequest: records the request, reports upload progress, answers with `answer`.
+class FakeXhr {
+  static last: FakeXhr | null = null;
+  static answer = { status: 201, body: '{"id":"d1","name":"n"}' };
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  sent: unknown = null;
+  status = 0;
+  statusText = '';
+  responseText = '';
+  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+    FakeXhr.last = this;
+  }
+  setRequestHeader(k: string, v: string) {
+    this.headers[k] = v;
+  }
+  send(body: unknown) {
+    this.sent = body;
+    this.upload.onprogress?.({ loaded: 5, total: 10, lengthComputable: true });
+    this.upload.onprogress?.({ loaded: 10, total: 10, lengthComputable: true });
+    this.status = FakeXhr.answer.status;
+    this.responseText = FakeXhr.answer.body;
+    queueMicrotask(() => this.onload?.());
+  }
+}
+
+describe('eco uploads and tiles', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllGlobals();
+  });
+  it('builds the archive query and tile URLs', () => {
+    expect(archiveQuery({ name: '宿迁 a&b', division_code: '321300', run_file: '' }, 'd.zip')).toBe(
+      'name=%E5%AE%BF%E8%BF%81+a%26b&division_code=321300&filename=d.zip',
+    );
+    expect(tileUrl('r 1', 'gep_total')).toBe('/api/v1/eco/runs/r%201/tiles/gep_total/{z}/{x}/{y}.png');
+    expect(RAMP_STOPS[0]).toBe('#ffffcc');
+    expect(rampGradient()).toContain('#006837');
+  });
+  it('posts the zip as the body with CSRF, idempotency key and progress', async () => {
+    vi.spyOn(api, 'get').mockResolvedValue({ csrf_token: 'tok' });
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    FakeXhr.answer = { status: 201, body: '{"id":"d1","name":"n"}' };
+    const file = Object.assign(new Blob(['PK..'], { type: 'application/zip' }), { name: 'suqian.zip' });
+    const seen: number[] = [];
+    const d = await uploadArchive(file, { name: 'n', division_code: '321300' }, (p) => seen.push(p.loaded / p.total));
+    expect(d.id).toBe('d1');
+    const x = FakeXhr.last!;
+    expect(x.method).toBe('POST');
+    expect(x.url).toBe('/api/v1/eco/datasets/archive?name=n&division_code=321300&filename=suqian.zip');
+    expect(x.headers['Content-Type']).toBe('application/zip');
+    expect(x.headers['X-CSRF-Token']).toBe('tok');
+    expect(x.headers['Idempotency-Key']).toBeTruthy();
+    expect(x.sent).toBe(file);
+    expect(seen).toEqual([0.5, 1]);
+  });
+  it('turns a refused upload into an ApiError with the problem', async () => {
+    vi.spyOn(api, 'get').mockResolvedValue({ csrf_token: 'tok' });
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    FakeXhr.answer = { status: 413, body: '{"type":"urn:riverlink:problem:http.body_too_large","title":"Content Too Large","status":413,"detail":"the request body exceeds the limit of 3145728 bytes (3 MiB)"}' };
+    const err = await uploadArchive(new Blob(['x']), { name: 'n', division_code: '321300' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(413);
+    expect((err as ApiError).detail).toContain('3 MiB');
   });
 });

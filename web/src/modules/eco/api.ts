@@ -1,5 +1,6 @@
 // eco API client: GEP datasets and runs (/api/v1/eco/...), with the pure helpers the page uses.
 import { api } from '../../core/client';
+import { ApiError, NETWORK_ERROR_TYPE, type Problem } from '../../core/api';
 
 export interface Dataset {
   id: string;
@@ -99,6 +100,68 @@ export const ecoApi = {
   vep: (id: string) => api.get<VepRow[]>(`/api/v1/eco/runs/${enc(id)}/vep`),
   files: (id: string) => api.get<{ items: RunFile[] }>(`/api/v1/eco/runs/${enc(id)}/files`),
 };
+
+export interface UploadMeta {
+  name: string;
+  division_code: string;
+  run_file?: string;
+  project_run_file?: string;
+  parcels_file?: string;
+}
+
+/** Query string of POST /datasets/archive (the archive itself is the body). */
+export function archiveQuery(meta: UploadMeta, filename: string): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(meta)) if (v) q.set(k, v);
+  if (filename) q.set('filename', filename);
+  return q.toString();
+}
+
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+/**
+ * Uploads a dataset folder's zip archive as the request body (application/zip) with
+ * XMLHttpRequest, for its upload progress events; the CSRF token comes from the session probe.
+ * Rejects with an ApiError holding the server's problem document.
+ */
+export async function uploadArchive(file: Blob & { name?: string }, meta: UploadMeta, onProgress?: (p: UploadProgress) => void): Promise<Dataset> {
+  const me = await api.get<{ csrf_token?: string }>('/api/v1/auth/me');
+  const key = globalThis.crypto?.randomUUID?.() ?? `eco-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  return new Promise<Dataset>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1/eco/datasets/archive?${archiveQuery(meta, file.name ?? '')}`);
+    xhr.setRequestHeader('Content-Type', 'application/zip');
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    xhr.setRequestHeader('Idempotency-Key', key);
+    if (me.csrf_token) xhr.setRequestHeader('X-CSRF-Token', me.csrf_token);
+    xhr.upload.onprogress = (e) => onProgress?.({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as Dataset);
+      const p = (body && typeof body === 'object' ? body : {}) as Partial<Problem>;
+      reject(new ApiError({ type: p.type ?? 'about:blank', title: p.title ?? xhr.statusText, status: xhr.status, detail: p.detail, code: p.code, errors: p.errors }));
+    };
+    xhr.onerror = () => reject(new ApiError({ type: NETWORK_ERROR_TYPE, title: 'Network error', status: 0, detail: 'the upload was interrupted' }));
+    xhr.send(file);
+  });
+}
+
+/** Leaflet URL template of a run's XYZ tiles for one layer (a service, or gep_total). */
+export function tileUrl(runId: string, layer: string): string {
+  return `/api/v1/eco/runs/${enc(runId)}/tiles/${enc(layer)}/{z}/{x}/{y}.png`;
+}
+
+/** The quick-looks' (and tiles') colour ramp, light to dark, as a CSS gradient for the legend. */
+export const RAMP_STOPS = ['#ffffcc', '#c2e699', '#78c679', '#31a354', '#006837'] as const;
+export const rampGradient = (): string => `linear-gradient(to right, ${RAMP_STOPS.join(', ')})`;
 
 export function fileUrl(runId: string, path: string, download = false): string {
   return `/api/v1/eco/runs/${enc(runId)}/file?path=${enc(path)}${download ? '&download=1' : ''}`;
