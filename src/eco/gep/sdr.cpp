@@ -178,29 +178,40 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   res.seconds["read"] = secs(t);
 
   // Pit filling, slope, flow direction.
-  fill_pits(dem, d, valid);
+  fill_pits(dem, d, valid, threads);
   res.seconds["fill_pits"] = secs(t);
-  {
+  // From here on, files are written by a second thread while the routing goes on (each job is
+  // declared after the vectors it reads, so every way out of this function waits for it first).
+  // The pit-filled DEM and the slope, during the flow directions (slope lives beside them:
+  // DEM 4, valid 1, slope 4, directions 4, flat marks 1 and flat distances 8 B/px at most).
+  std::future<Status> slope_job = std::async(std::launch::async, [&]() -> Status {
     auto wf = Writer::create(out("intermediate_outputs/pit_filled_dem" + sfx + ".tif"), g, fast({.type = PixelType::float32, .nodata = -9999}));
     if (!wf.ok()) return wf.error();
-    RL_TRY(for_strips(g, threads, [&](int, int y0, int h) -> Status {
+    RL_TRY(for_strips(g, 1, [&](int, int y0, int h) -> Status {
       std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
       std::vector<float> b(m);
       for (std::size_t i = 0; i < m; ++i) b[i] = valid[o + i] ? dem[o + i] : -9999.0f;
       return wf->write(0, y0, g.cols, h, b.data());
     }));
     RL_TRY(wf->close());
-    auto slope = slope_percent(dem, d, valid, g.cell_w(), g.cell_h(), kF32Min, threads);
-    RL_TRY(write_all(out(n_slope), g, fast(f32min), slope));
-  }
-  res.seconds["slope"] = secs(t);
+    auto slope = slope_percent(dem, d, valid, g.cell_w(), g.cell_h(), kF32Min, 1);
+    return write_all(out(n_slope), g, fast(f32min), slope);
+  });
   std::vector<std::int32_t> fd = flow_dir_mfd(dem, d, valid, threads);
+  RL_TRY(slope_job.get());
   free_vec(dem);
-  RL_TRY(write_all(out(n_fd), g, fast({.type = PixelType::int32, .nodata = 0}), fd));
   res.seconds["flow_dir"] = secs(t);
+  // The directions, during the order and the flow accumulation.
+  std::future<Status> fd_job = std::async(std::launch::async, [&]() -> Status {
+    return write_all(out(n_fd), g, fast({.type = PixelType::int32, .nodata = 0}), fd);
+  });
   std::vector<double> fa;
   std::vector<std::uint32_t> order = upslope_first_order(fd, d, &fa, kFaNodata);
   res.seconds["flow_accumulation"] = secs(t);
+  // The flow accumulation, during the streams and the LS pass.
+  std::future<Status> fa_job = std::async(std::launch::async, [&]() -> Status {
+    return write_all(out(n_fa), g, fast({.type = PixelType::float64, .nodata = kFaNodata}), fa);
+  });
 
   auto wsum = [&](std::int32_t f) { int s = 0; for (int k = 0; k < 8; ++k) s += mfd_weight(f, k); return s; };
   const Nav nav(d);
@@ -333,7 +344,8 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     for (auto v : luv) lu_valid += v;
   }
   if (lu_valid == 0) return Error::field("eco.all_nodata", "lulc_path", a.lulc + ": no valid land-cover pixel inside the watersheds");
-  RL_TRY(write_all(out(n_fa), g, fast({.type = PixelType::float64, .nodata = kFaNodata}), fa));
+  RL_TRY(fd_job.get());
+  RL_TRY(fa_job.get());
   free_vec(fa);
   free_vec(valid);  // not needed below
   res.seconds["ls"] = secs(t);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <deque>
 #include <queue>
+#include <limits>
+#include <unordered_map>
 #include <thread>
 #include <atomic>
 
@@ -73,26 +75,49 @@ class HeightQueue {
 };
 }  // namespace
 
-void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid) {
-  const Nav nav(d);
+namespace {
+
+constexpr std::uint32_t kOcean = 1;  // label of cells that drain off the raster or into nodata
+
+// Spill edges between labels of one strip: (a, b) with a < b -> lowest level joining them.
+using SpillEdges = std::unordered_map<std::uint64_t, float>;
+void add_spill(SpillEdges& e, std::uint32_t a, std::uint32_t b, float h) {
+  if (a == b) return;
+  std::uint64_t key = a < b ? (std::uint64_t(a) << 32 | b) : (std::uint64_t(b) << 32 | a);
+  auto [it, fresh] = e.try_emplace(key, h);
+  if (!fresh && h < it->second) it->second = h;
+}
+
+// Priority-flood of the rows [y0, y1) alone, on their own (dem/closed point at row y0). Seeds:
+// cells next to the raster's edge or to nodata (outlets), and, when the strip is not the whole
+// raster, its first and last rows. With labels, every cell gets the label of the seed it was
+// flooded from (outlets: kOcean; other seeds: next_label++) and the lowest level at which two
+// labels meet is recorded.
+template <bool kLabels>
+std::uint32_t fill_strip(float* dem, std::uint8_t* closed, std::uint32_t* label, const std::vector<std::uint8_t>& valid, Dims d,
+                int y0, int y1, std::uint32_t next_label, SpillEdges* spill) {
+  const Dims sd{d.cols, y1 - y0};
+  const Nav nav(sd);
+  const std::size_t base = std::size_t(y0) * std::size_t(d.cols);
   HeightQueue open;
   std::vector<std::uint32_t> pit, trace;  // pit: FIFO (from pit_head); trace: LIFO
   std::size_t pit_head = 0;
   // closed: settled, queued, or nodata (never raised, never a way through).
-  std::vector<std::uint8_t> closed(d.n());
-  for (std::size_t i = 0; i < d.n(); ++i) closed[i] = !valid[i];
-  for (int y = 0; y < d.rows; ++y)
+  for (std::size_t i = 0; i < sd.n(); ++i) closed[i] = !valid[base + i];
+  for (int y = y0; y < y1; ++y)
     for (int x = 0; x < d.cols; ++x) {
-      std::size_t i = std::size_t(y) * d.cols + x;
-      if (!valid[i]) continue;
-      bool edge = false;
-      for (int k = 0; k < 8 && !edge; ++k) {
+      std::size_t gi = std::size_t(y) * d.cols + x;
+      if (!valid[gi]) continue;
+      bool outlet = false;
+      for (int k = 0; k < 8 && !outlet; ++k) {
         int nx = x + kDx[k], ny = y + kDy[k];
-        if (!d.inside(nx, ny) || !valid[std::size_t(ny) * d.cols + nx]) edge = true;
+        if (!d.inside(nx, ny) || !valid[std::size_t(ny) * d.cols + nx]) outlet = true;
       }
-      if (edge) {
+      if (outlet || y == y0 || y == y1 - 1) {
+        const std::uint32_t i = std::uint32_t(gi - base);
+        if (kLabels) label[i] = outlet ? kOcean : 0;
         closed[i] = 1;
-        open.push(dem[i], std::uint32_t(i));
+        open.push(dem[i], i);
       }
     }
   // A cell above a neighbour whose level is final drains through it, so its own height is its
@@ -106,9 +131,13 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
       const float ht = dem[t];
       bool boundary = false;
       nav.each(t, [&](int, std::uint32_t m) {
-        if (closed[m]) return;
+        if (closed[m]) {
+          if (kLabels && label[m]) add_spill(*spill, label[t], label[m], std::max(ht, dem[m]));
+          return;
+        }
         if (dem[m] > ht) {
           closed[m] = 1;
+          if (kLabels) label[m] = label[t];
           trace.push_back(m);
         } else {
           boundary = true;
@@ -117,16 +146,16 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
       if (boundary) open.push(ht, t);
     }
   };
+  // Queued cells lie anywhere: fetch the neighbourhood of one a few places ahead.
+  auto prefetch = [&](std::uint32_t a) {
+    if (a == UINT32_MAX) return;
+    for (std::int64_t r : {-std::int64_t(d.cols), std::int64_t(0), std::int64_t(d.cols)}) {
+      const std::int64_t j = std::clamp<std::int64_t>(std::int64_t(a) + r, 0, std::int64_t(sd.n()) - 1);
+      __builtin_prefetch(&dem[std::size_t(j)]);
+      __builtin_prefetch(&closed[std::size_t(j)]);
+    }
+  };
   for (;;) {
-    // Queued cells lie anywhere: fetch the neighbourhood of one a few places ahead.
-    auto prefetch = [&](std::uint32_t a) {
-      if (a == UINT32_MAX) return;
-      for (std::int64_t r : {-std::int64_t(d.cols), std::int64_t(0), std::int64_t(d.cols)}) {
-        const std::int64_t j = std::clamp<std::int64_t>(std::int64_t(a) + r, 0, std::int64_t(d.n()) - 1);
-        __builtin_prefetch(&dem[std::size_t(j)]);
-        __builtin_prefetch(&closed[std::size_t(j)]);
-      }
-    };
     std::uint32_t c;
     if (pit_head < pit.size()) {
       if (pit_head + 8 < pit.size()) prefetch(pit[pit_head + 8]);
@@ -141,10 +170,15 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
     } else {
       break;
     }
+    if (kLabels && label[c] == 0) label[c] = next_label++;
     const float hc = dem[c];
     nav.each(c, [&](int, std::uint32_t n) {
-      if (closed[n]) return;
+      if (closed[n]) {
+        if (kLabels && label[n]) add_spill(*spill, label[c], label[n], std::max(hc, dem[n]));
+        return;
+      }
       closed[n] = 1;
+      if (kLabels) label[n] = label[c];
       if (dem[n] <= hc) {
         dem[n] = hc;
         pit.push_back(n);
@@ -153,6 +187,105 @@ void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>&
       }
     });
   }
+  return next_label;
+}
+
+}  // namespace
+
+void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid, int threads) {
+  std::vector<std::uint8_t> closed(d.n());
+  const int strips = std::max(1, std::min(threads * 2, d.rows / 64));
+  if (threads <= 1 || strips < 2) {
+    fill_strip<false>(dem.data(), closed.data(), nullptr, valid, d, 0, d.rows, 0, nullptr);
+    return;
+  }
+  // Parallel priority-flood (after Barnes 2016): each strip is filled on its own with its first
+  // and last rows as extra seeds, labelling cells by seed; the spill graph of labels (within
+  // strips, and across each pair of strip rows) gives the level at which each label really
+  // drains (min over paths to an outlet of the highest spill), and every cell is raised to its
+  // label's level. The result is the same filling as one priority-flood over the raster.
+  std::vector<std::uint32_t> label(d.n(), 0);
+  std::vector<int> row0(std::size_t(strips) + 1);
+  for (int s = 0; s <= strips; ++s) row0[std::size_t(s)] = int(std::int64_t(d.rows) * s / strips);
+  std::vector<SpillEdges> spill(std::size_t(strips) + 1);
+  // Label spaces: strip s numbers its seeds from first[s] = 2 + s * stride (dense index: the
+  // label minus first[s] plus the labels of the strips before; index 0 is the outlets).
+  const std::uint32_t stride = std::uint32_t((std::uint64_t(0xFFFFFFF0u) / std::uint64_t(strips)));
+  std::vector<std::uint32_t> first(static_cast<std::size_t>(strips)), used(static_cast<std::size_t>(strips));
+  for (int s = 0; s < strips; ++s) first[std::size_t(s)] = 2 + std::uint32_t(s) * stride;
+  std::atomic<int> next{0};
+  auto work = [&] {
+    for (int s; (s = next.fetch_add(1)) < strips;) {
+      const std::size_t off = std::size_t(row0[std::size_t(s)]) * std::size_t(d.cols);
+      used[std::size_t(s)] = fill_strip<true>(dem.data() + off, closed.data() + off, label.data() + off, valid, d,
+                                              row0[std::size_t(s)], row0[std::size_t(s) + 1], first[std::size_t(s)],
+                                              &spill[std::size_t(s)]) - first[std::size_t(s)];
+    }
+  };
+  {
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& th : pool) th.join();
+  }
+  std::vector<std::uint32_t> dense0(static_cast<std::size_t>(strips));
+  std::uint32_t nlabels = 1;
+  for (int s = 0; s < strips; ++s) {
+    dense0[std::size_t(s)] = nlabels;
+    nlabels += used[std::size_t(s)];
+  }
+  auto dense = [&](std::uint32_t l) -> std::uint32_t {
+    if (l == kOcean) return 0;
+    std::size_t s = std::size_t((l - 2) / stride);
+    return dense0[s] + (l - first[s]);
+  };
+  // Spill edges across strip boundaries.
+  SpillEdges& across = spill[std::size_t(strips)];
+  for (int s = 1; s < strips; ++s) {
+    const int y = row0[std::size_t(s)];
+    for (int x = 0; x < d.cols; ++x) {
+      std::size_t a = std::size_t(y - 1) * d.cols + x;
+      if (!valid[a]) continue;
+      for (int dx = -1; dx <= 1; ++dx) {
+        if (x + dx < 0 || x + dx >= d.cols) continue;
+        std::size_t b = std::size_t(y) * d.cols + std::size_t(x + dx);
+        if (valid[b]) add_spill(across, label[a], label[b], std::max(dem[a], dem[b]));
+      }
+    }
+  }
+  // Levels: Dijkstra from the outlets with max in place of +.
+  std::vector<std::vector<std::pair<std::uint32_t, float>>> graph(nlabels);
+  for (auto& e : spill)
+    for (auto& [key, h] : e) {
+      auto a = dense(std::uint32_t(key >> 32)), b = dense(std::uint32_t(key));
+      graph[a].push_back({b, h});
+      graph[b].push_back({a, h});
+    }
+  const float lowest = -std::numeric_limits<float>::infinity();
+  std::vector<float> level(nlabels, std::numeric_limits<float>::infinity());
+  using Item = std::pair<float, std::uint32_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> pq;
+  level[0] = lowest;
+  pq.push({lowest, 0});
+  while (!pq.empty()) {
+    auto [h, l] = pq.top();
+    pq.pop();
+    if (h > level[l]) continue;
+    for (auto& [m, w] : graph[l]) {
+      float nh = std::max(h, w);
+      if (nh < level[m]) {
+        level[m] = nh;
+        pq.push({nh, m});
+      }
+    }
+  }
+  for_rows(d, threads, [&](int y0, int y1) {
+    for (std::size_t i = std::size_t(y0) * d.cols, e = std::size_t(y1) * d.cols; i < e; ++i) {
+      if (!valid[i] || label[i] == kOcean) continue;
+      const float lv = level[dense(label[i])];
+      if (dem[i] < lv && lv != std::numeric_limits<float>::infinity()) dem[i] = lv;
+    }
+  });
 }
 
 std::vector<float> slope_percent(const std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid,
@@ -216,29 +349,40 @@ std::int32_t pack(const double w[8], double sum) {
 
 // Plateau handling shared by MFD and D8: given a flat root with no lower neighbour, find its
 // drains and compute the plateau distance of each flat cell. Calls set_dir for every flat cell.
+// Scratch lists of drain_plateau, kept across calls (a filled DEM has one flat per filled pit).
+struct PlateauScratch {
+  std::vector<std::uint32_t> members, drains, nodata_drains, queue;
+};
+
 template <class Normal, class Nodata, class Towards>
-void drain_plateau(std::uint32_t root, const std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid,
-                   std::vector<std::uint8_t>& flat_seen, std::vector<double>& dist, Normal&& set_normal,
+void drain_plateau(std::uint32_t root, const std::vector<float>& dem, const Nav& nav, const std::vector<std::uint8_t>& valid,
+                   std::vector<std::uint8_t>& flat_seen, std::vector<double>& dist, PlateauScratch& sc, Normal&& set_normal,
                    Nodata&& set_nodata_drain, Towards&& set_towards) {
   const float h = dem[root];
-  std::vector<std::uint32_t> members, drains, nodata_drains;
-  std::deque<std::uint32_t> q{root};
+  auto& members = sc.members;
+  auto& drains = sc.drains;
+  auto& nodata_drains = sc.nodata_drains;
+  auto& q = sc.queue;
+  members.clear();
+  drains.clear();
+  nodata_drains.clear();
+  q.assign(1, root);
   flat_seen[root] = 1;
-  while (!q.empty()) {
-    std::uint32_t c = q.front();
-    q.pop_front();
+  for (std::size_t head = 0; head < q.size(); ++head) {
+    const std::uint32_t c = q[head];
     members.push_back(c);
-    int cx = int(c % d.cols), cy = int(c / d.cols);
-    bool lower = false, touches_nodata = false;
+    bool lower = false;
+    std::uint32_t nb8[8];
+    const unsigned inside = nav.around(c, nb8);
+    bool touches_nodata = inside != 0xFF;
     for (int k = 0; k < 8; ++k) {
-      int nx = cx + kDx[k], ny = cy + kDy[k];
-      if (!d.inside(nx, ny)) { touches_nodata = true; continue; }
-      std::size_t n = std::size_t(ny) * d.cols + nx;
+      if (!(inside >> k & 1)) continue;
+      const std::uint32_t n = nb8[k];
       if (!valid[n]) { touches_nodata = true; continue; }
       if (dem[n] < h) lower = true;
       else if (dem[n] == h && !flat_seen[n]) {
         flat_seen[n] = 1;
-        q.push_back(std::uint32_t(n));
+        q.push_back(n);
       }
     }
     if (lower) drains.push_back(c);
@@ -246,30 +390,25 @@ void drain_plateau(std::uint32_t root, const std::vector<float>& dem, Dims d, co
   }
   if (drains.empty()) {
     for (auto c : nodata_drains) set_nodata_drain(c);
-    drains = nodata_drains;
+    drains.swap(nodata_drains);
   } else {
     for (auto c : drains) set_normal(c);
   }
-  std::deque<std::uint32_t> dq;
+  q.clear();
   for (auto c : drains) {
     dist[c] = 0;
-    dq.push_back(c);
+    q.push_back(c);
   }
-  while (!dq.empty()) {
-    std::uint32_t c = dq.front();
-    dq.pop_front();
-    int cx = int(c % d.cols), cy = int(c / d.cols);
-    for (int k = 0; k < 8; ++k) {
-      int nx = cx + kDx[k], ny = cy + kDy[k];
-      if (!d.inside(nx, ny)) continue;
-      std::size_t n = std::size_t(ny) * d.cols + nx;
-      if (!valid[n] || dem[n] != h) continue;
+  for (std::size_t head = 0; head < q.size(); ++head) {
+    const std::uint32_t c = q[head];
+    nav.each(c, [&](int k, std::uint32_t n) {
+      if (!valid[n] || dem[n] != h) return;
       double nd = dist[c] + ((k & 1) ? kSqrt2 : 1.0);
       if (dist[n] > nd) {
         dist[n] = nd;
-        dq.push_back(std::uint32_t(n));
+        q.push_back(n);
       }
-    }
+    });
   }
   for (auto c : members) set_towards(c, h);
 }
@@ -283,6 +422,7 @@ std::vector<std::int32_t> flow_dir_mfd(const std::vector<float>& dem, Dims d, co
   const double far = double(d.n()) + 1;
   std::vector<double> dist;  // allocated lazily: only flats need it
   const Nav nav(d);
+  PlateauScratch scratch;
   auto normal = [&](std::uint32_t c) -> bool {
     double w[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sum = 0;
     const double hc = dem[c];
@@ -309,7 +449,7 @@ std::vector<std::int32_t> flow_dir_mfd(const std::vector<float>& dem, Dims d, co
     if (!valid[i] || fd[i] != 0 || flat_seen[i]) continue;
     if (dist.empty()) dist.assign(d.n(), far);
     drain_plateau(
-        i, dem, d, valid, flat_seen, dist, [&](std::uint32_t c) { normal(c); },
+        i, dem, nav, valid, flat_seen, dist, scratch, [&](std::uint32_t c) { normal(c); },
         [&](std::uint32_t c) {
           int cx = int(c % d.cols), cy = int(c / d.cols);
           double w[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sum = 0;
@@ -323,18 +463,13 @@ std::vector<std::int32_t> flow_dir_mfd(const std::vector<float>& dem, Dims d, co
         },
         [&](std::uint32_t c, float h) {
           if (dist[c] == 0) return;  // a drain
-          int cx = int(c % d.cols), cy = int(c / d.cols);
           double w[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sum = 0;
-          for (int k = 0; k < 8; ++k) {
-            int nx = cx + kDx[k], ny = cy + kDy[k];
-            if (!d.inside(nx, ny)) continue;
-            std::size_t n = std::size_t(ny) * d.cols + nx;
-            if (!valid[n] || dem[n] != h || dist[n] >= far) continue;
-            if (dist[n] < dist[c]) {
-              w[k] = (k & 1) ? kSqrt2Inv : 1.0;
-              sum += w[k];
-            }
-          }
+          const double dc = dist[c];
+          nav.each(c, [&](int k, std::uint32_t n) {
+            if (!valid[n] || dem[n] != h || dist[n] >= far) return;
+            if (dist[n] < dc) w[k] = (k & 1) ? kSqrt2Inv : 1.0;
+          });
+          for (int k = 0; k < 8; ++k) sum += w[k];
           if (sum > 0) fd[c] = pack(w, sum);
         });
   }
@@ -346,6 +481,8 @@ std::vector<std::uint8_t> flow_dir_d8(const std::vector<float>& dem, Dims d, con
   std::vector<std::uint8_t> flat_seen(d.n(), 0);
   const double far = double(d.n()) + 1;
   std::vector<double> dist;
+  const Nav nav(d);
+  PlateauScratch scratch;
   auto normal = [&](std::uint32_t c) -> bool {
     int cx = int(c % d.cols), cy = int(c / d.cols);
     double best = 0;
@@ -368,7 +505,7 @@ std::vector<std::uint8_t> flow_dir_d8(const std::vector<float>& dem, Dims d, con
     if (normal(i)) continue;
     if (dist.empty()) dist.assign(d.n(), far);
     drain_plateau(
-        i, dem, d, valid, flat_seen, dist, [&](std::uint32_t c) { normal(c); },
+        i, dem, nav, valid, flat_seen, dist, scratch, [&](std::uint32_t c) { normal(c); },
         [&](std::uint32_t c) {
           int cx = int(c % d.cols), cy = int(c / d.cols);
           for (int k = 0; k < 8; ++k) {

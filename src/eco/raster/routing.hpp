@@ -92,7 +92,8 @@ constexpr std::int64_t kRoutingBytesPerPixel = 160;
 // traced with a plain stack; only cells next to a lower unresolved cell enter the priority queue
 // (the slope-tracing variant of priority-flood, Zhou et al. 2016). The result is the unique
 // priority-flood filling.
-void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid);
+// With threads > 1, strips are filled in parallel and joined through their spill graph.
+void fill_pits(std::vector<float>& dem, Dims d, const std::vector<std::uint8_t>& valid, int threads = 1);
 
 // Percent slope, 3x3 finite differences with 1-2-1 weights (Horn); a pair with a missing cell
 // (nodata or outside the raster) falls back to a one-sided difference as in pygeoprocessing.

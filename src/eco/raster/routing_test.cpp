@@ -275,16 +275,33 @@ void reference_fill(std::vector<float>& dem, Dims d, const std::vector<std::uint
 
 TEST(Routing, FillPitsEqualsTextbookPriorityFlood) {
   // Slope tracing, the pit queue and the radix heap give exactly the textbook filling.
+  // With threads, strips filled apart and joined by their spill graph give it too.
   for (unsigned seed : {1u, 2u, 3u, 4u, 5u}) {
-    for (Dims d : {Dims{61, 47}, Dims{1, 30}, Dims{30, 1}, Dims{2, 2}, Dims{97, 13}}) {
+    for (Dims d : {Dims{61, 47}, Dims{1, 30}, Dims{30, 1}, Dims{2, 2}, Dims{97, 13}, Dims{61, 300}, Dims{7, 521}}) {
       std::vector<std::uint8_t> valid;
       auto dem = noisy_dem(d, seed, valid);
       auto expect = dem;
       reference_fill(expect, d, valid);
-      fill_pits(dem, d, valid);
-      ASSERT_EQ(dem, expect) << "seed " << seed << " grid " << d.cols << "x" << d.rows;
+      for (int threads : {1, 2, 3, 4}) {
+        auto got = dem;
+        fill_pits(got, d, valid, threads);
+        ASSERT_EQ(got, expect) << "seed " << seed << " grid " << d.cols << "x" << d.rows << " threads " << threads;
+      }
     }
   }
+  // A basin that spans strips and spills over a saddle in a third: one lake level everywhere.
+  Dims d{40, 400};
+  std::vector<float> dem(d.n(), 50.0f);
+  std::vector<std::uint8_t> valid(d.n(), 1);
+  for (int y = 1; y < 399; ++y)
+    for (int x = 1; x < 39; ++x) dem[std::size_t(y * 40 + x)] = float(10 + (x * 7 + y * 3) % 5);
+  dem[std::size_t(399 * 40 + 20)] = 30.0f;  // the lowest gap in the rim, at the bottom
+  auto expect = dem;
+  reference_fill(expect, d, valid);
+  auto got = dem;
+  fill_pits(got, d, valid, 4);
+  EXPECT_EQ(got, expect);
+  EXPECT_FLOAT_EQ(got[std::size_t(5 * 40 + 5)], 30.0f);
 }
 
 TEST(Routing, NavMatchesCoordinates) {
