@@ -9,7 +9,10 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 
+#include <fcntl.h>
+#include <libdeflate.h>
 #include <tiffio.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -148,6 +151,198 @@ Result<BandInfo> probe(const std::string& path, int band) {
   return info;
 }
 
+// ----- Direct tile reads ----------------------------------------------------------------------
+//
+// Reading through GDAL costs a block-cache copy per tile and libtiff's byte-at-a-time undoing of
+// the floating-point predictor (a fifth of a model's time on DEFLATE + predictor 3 inputs). For
+// the common input, a tiled single-band little-endian GeoTIFF (uncompressed, DEFLATE or ZSTD;
+// predictor 1, 2 or 3) on the target grid, the tiles are read with pread, inflated by libdeflate
+// or ZSTD and un-predicted here; anything else goes through GDAL. Both give the same values.
+struct DirectTiles {
+  int fd = -1;
+  std::uint32_t width = 0, height = 0, tw = 0, th = 0, across = 0;
+  int bps = 0;        // bytes per sample
+  int compression = COMPRESSION_NONE, predictor = PREDICTOR_NONE;
+  GDALDataType type = GDT_Unknown;
+  std::vector<std::uint64_t> off, cnt;
+  std::optional<double> nodata;
+  std::string path;
+  ~DirectTiles() {
+    if (fd >= 0) ::close(fd);
+  }
+  static std::shared_ptr<const DirectTiles> open(const std::string& path, const std::optional<double>& nodata);
+  Status decode(std::size_t tile, std::vector<unsigned char>& out) const;
+};
+
+std::shared_ptr<const DirectTiles> DirectTiles::open(const std::string& path, const std::optional<double>& nodata) {
+  // Quietly: an unknown tag (GeoTIFF's) or a file libtiff refuses just means "use GDAL".
+  TIFFOpenOptions* o = TIFFOpenOptionsAlloc();
+  auto quiet = [](TIFF*, void*, const char*, const char*, va_list) -> int { return 1; };
+  TIFFOpenOptionsSetErrorHandlerExtR(o, quiet, nullptr);
+  TIFFOpenOptionsSetWarningHandlerExtR(o, quiet, nullptr);
+  TIFF* t = TIFFOpenExt(path.c_str(), "rm", o);
+  TIFFOpenOptionsFree(o);
+  if (!t) return nullptr;
+  auto done = [&](std::shared_ptr<DirectTiles> v) {
+    TIFFClose(t);
+    return v;
+  };
+  std::uint16_t spp = 0, planar = 0, bits = 0, fmt = SAMPLEFORMAT_UINT, comp = 0, pred = PREDICTOR_NONE;
+  std::uint32_t w = 0, h = 0, tw = 0, th = 0;
+  if (!TIFFIsTiled(t) || TIFFIsByteSwapped(t) || !TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) ||
+      !TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h) || !TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) ||
+      !TIFFGetField(t, TIFFTAG_TILELENGTH, &th) || !TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp) ||
+      !TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar) || !TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits) ||
+      !TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp))
+    return done(nullptr);
+  TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &fmt);
+  if (comp != COMPRESSION_NONE) TIFFGetFieldDefaulted(t, TIFFTAG_PREDICTOR, &pred);
+  if (spp != 1 || planar != PLANARCONFIG_CONTIG || tw == 0 || th == 0) return done(nullptr);
+  if (comp != COMPRESSION_NONE && comp != COMPRESSION_ADOBE_DEFLATE && comp != COMPRESSION_DEFLATE && comp != COMPRESSION_ZSTD)
+    return done(nullptr);
+  GDALDataType type = GDT_Unknown;
+  if (fmt == SAMPLEFORMAT_UINT) type = bits == 8 ? GDT_Byte : bits == 16 ? GDT_UInt16 : bits == 32 ? GDT_UInt32 : GDT_Unknown;
+  else if (fmt == SAMPLEFORMAT_INT) type = bits == 16 ? GDT_Int16 : bits == 32 ? GDT_Int32 : GDT_Unknown;
+  else if (fmt == SAMPLEFORMAT_IEEEFP) type = bits == 32 ? GDT_Float32 : bits == 64 ? GDT_Float64 : GDT_Unknown;
+  if (type == GDT_Unknown) return done(nullptr);
+  if (pred == PREDICTOR_FLOATINGPOINT ? fmt != SAMPLEFORMAT_IEEEFP : (pred != PREDICTOR_NONE && pred != PREDICTOR_HORIZONTAL))
+    return done(nullptr);
+  if (pred == PREDICTOR_HORIZONTAL && fmt == SAMPLEFORMAT_IEEEFP) return done(nullptr);
+  auto d = std::make_shared<DirectTiles>();
+  d->width = w;
+  d->height = h;
+  d->tw = tw;
+  d->th = th;
+  d->across = (w + tw - 1) / tw;
+  d->bps = bits / 8;
+  d->compression = comp;
+  d->predictor = pred;
+  d->type = type;
+  d->nodata = nodata;
+  d->path = path;
+  const std::size_t n = TIFFNumberOfTiles(t);
+  if (n != std::size_t(d->across) * ((h + th - 1) / th)) return done(nullptr);
+  std::uint64_t *offs = nullptr, *cnts = nullptr;
+  if (!TIFFGetField(t, TIFFTAG_TILEOFFSETS, &offs) || !TIFFGetField(t, TIFFTAG_TILEBYTECOUNTS, &cnts) || !offs || !cnts)
+    return done(nullptr);
+  d->off.assign(offs, offs + n);
+  d->cnt.assign(cnts, cnts + n);
+  d->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (d->fd < 0) return done(nullptr);
+  return done(d);
+}
+
+namespace {
+template <class U>
+void undo_horizontal(unsigned char* row, std::uint32_t n) {
+  U prev;
+  std::memcpy(&prev, row, sizeof(U));
+  for (std::uint32_t i = 1; i < n; ++i) {
+    U v;
+    std::memcpy(&v, row + i * sizeof(U), sizeof(U));
+    v = U(v + prev);
+    std::memcpy(row + i * sizeof(U), &v, sizeof(U));
+    prev = v;
+  }
+}
+}  // namespace
+
+Status DirectTiles::decode(std::size_t tile, std::vector<unsigned char>& out) const {
+  const std::size_t bytes = std::size_t(tw) * th * std::size_t(bps);
+  out.resize(bytes);
+  auto corrupt = [&](const std::string& why) {
+    return file_error("eco.raster_corrupt", path, path + " band 1: tile " + std::to_string(tile) + ": " + why);
+  };
+  if (cnt[tile] == 0 || off[tile] == 0) {  // sparse: nodata (GDAL's rule), else zero
+    double v = nodata ? *nodata : 0.0;
+    GDALCopyWords64(&v, GDT_Float64, 0, out.data(), type, bps, GPtrDiff_t(std::size_t(tw) * th));
+    return ok_status();
+  }
+  thread_local std::vector<unsigned char> raw;
+  unsigned char* src = out.data();
+  if (compression != COMPRESSION_NONE) {
+    raw.resize(cnt[tile]);
+    src = raw.data();
+  } else if (cnt[tile] < bytes) {
+    return corrupt("truncated");
+  }
+  const std::size_t want = compression == COMPRESSION_NONE ? bytes : cnt[tile];
+  for (std::size_t got = 0; got < want;) {
+    ssize_t r = ::pread(fd, src + got, want - got, off_t(off[tile] + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return corrupt(r < 0 ? std::strerror(errno) : "truncated file");
+    got += std::size_t(r);
+  }
+  if (compression == COMPRESSION_ZSTD) {
+    std::size_t r = ZSTD_decompress(out.data(), bytes, raw.data(), raw.size());
+    if (ZSTD_isError(r)) return corrupt(std::string("zstd: ") + ZSTD_getErrorName(r));
+    if (r != bytes) return corrupt("short tile");
+  } else if (compression != COMPRESSION_NONE) {
+    struct Inflater {
+      libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+      ~Inflater() { libdeflate_free_decompressor(d); }
+    };
+    thread_local Inflater inf;
+    std::size_t actual = 0;
+    if (libdeflate_zlib_decompress(inf.d, raw.data(), raw.size(), out.data(), bytes, &actual) != LIBDEFLATE_SUCCESS)
+      return corrupt("deflate stream is corrupt");
+    if (actual != bytes) return corrupt("short tile");
+  }
+  if (predictor == PREDICTOR_HORIZONTAL) {
+    for (std::uint32_t r = 0; r < th; ++r) {
+      unsigned char* row = out.data() + std::size_t(r) * tw * std::size_t(bps);
+      if (bps == 1) undo_horizontal<std::uint8_t>(row, tw);
+      else if (bps == 2) undo_horizontal<std::uint16_t>(row, tw);
+      else if (bps == 4) undo_horizontal<std::uint32_t>(row, tw);
+      else undo_horizontal<std::uint64_t>(row, tw);
+    }
+  } else if (predictor == PREDICTOR_FLOATINGPOINT) {
+    // Each row holds the bytes of its samples as planes (most significant first), differenced
+    // byte by byte along the row: sum them back, then interleave (little-endian host).
+    thread_local std::vector<unsigned char> tmp;
+    const std::size_t rb = std::size_t(tw) * std::size_t(bps);
+    tmp.resize(rb);
+    for (std::uint32_t r = 0; r < th; ++r) {
+      unsigned char* row = out.data() + std::size_t(r) * rb;
+      unsigned char acc = 0;
+      for (std::size_t i = 0; i < rb; ++i) tmp[i] = acc = static_cast<unsigned char>(acc + row[i]);
+      const unsigned char* p = tmp.data();
+      if (bps == 4) {
+        for (std::uint32_t i = 0; i < tw; ++i) {
+          std::uint32_t v = std::uint32_t(p[3 * tw + i]) | std::uint32_t(p[2 * tw + i]) << 8 |
+                            std::uint32_t(p[tw + i]) << 16 | std::uint32_t(p[i]) << 24;
+          std::memcpy(row + 4 * std::size_t(i), &v, 4);
+        }
+      } else {
+        for (std::uint32_t i = 0; i < tw; ++i) {
+          std::uint64_t v = 0;
+          for (int b = 0; b < 8; ++b) v |= std::uint64_t(p[std::size_t(7 - b) * tw + i]) << (8 * b);
+          std::memcpy(row + 8 * std::size_t(i), &v, 8);
+        }
+      }
+    }
+  }
+  return ok_status();
+}
+
+Status Reader::read_direct(int x0, int y0, int w, int h, void* out, int gdal_type) const {
+  const DirectTiles& t = *direct_;
+  const int osz = GDALGetDataTypeSizeBytes(GDALDataType(gdal_type));
+  thread_local std::vector<unsigned char> buf;
+  for (std::uint32_t ty = std::uint32_t(y0) / t.th; ty * t.th < std::uint32_t(y0 + h); ++ty)
+    for (std::uint32_t tx = std::uint32_t(x0) / t.tw; tx * t.tw < std::uint32_t(x0 + w); ++tx) {
+      RL_TRY(t.decode(std::size_t(ty) * t.across + tx, buf));
+      const int ax = std::max<int>(x0, int(tx * t.tw)), bx = std::min<int>(x0 + w, int((tx + 1) * t.tw));
+      const int ay = std::max<int>(y0, int(ty * t.th)), by = std::min<int>(y0 + h, int((ty + 1) * t.th));
+      for (int y = ay; y < by; ++y) {
+        const unsigned char* s = buf.data() + (std::size_t(y - int(ty * t.th)) * t.tw + std::size_t(ax - int(tx * t.tw))) * std::size_t(t.bps);
+        unsigned char* d = static_cast<unsigned char*>(out) + (std::size_t(y - y0) * std::size_t(w) + std::size_t(ax - x0)) * std::size_t(osz);
+        GDALCopyWords64(s, t.type, t.bps, d, GDALDataType(gdal_type), osz, bx - ax);
+      }
+    }
+  return ok_status();
+}
+
 Reader::Reader(Reader&& o) noexcept { *this = std::move(o); }
 Reader& Reader::operator=(Reader&& o) noexcept {
   if (this != &o) {
@@ -158,6 +353,7 @@ Reader& Reader::operator=(Reader&& o) noexcept {
     nodata_ = o.nodata_;
     name_ = std::move(o.name_);
     path_ = std::move(o.path_);
+    direct_ = std::move(o.direct_);
     o.ds_ = o.base_ = nullptr;
   }
   return *this;
@@ -213,6 +409,7 @@ Result<Reader> Reader::open(const Source& src, const Grid& target) {
   r.nodata_ = info->nodata;
   if (info->grid.same(target)) {
     r.ds_ = r.base_;
+    r.direct_ = DirectTiles::open(src.path, info->nodata);
     return r;
   }
   RL_TRY(check_alignable(src, *info, target));
@@ -245,6 +442,9 @@ Result<Reader> Reader::open(const Source& src, const Grid& target) {
 }
 
 Status Reader::read_any(int x0, int y0, int w, int h, void* out, int gdal_type) const {
+  if (direct_ && x0 >= 0 && y0 >= 0 && w > 0 && h > 0 && std::uint32_t(x0 + w) <= direct_->width &&
+      std::uint32_t(y0 + h) <= direct_->height)
+    return read_direct(x0, y0, w, h, out, gdal_type);
   GDALRasterBandH b = GDALGetRasterBand(ds_, 1);
   CPLErrorReset();
   if (GDALRasterIO(b, GF_Read, x0, y0, w, h, out, w, h, GDALDataType(gdal_type), 0, 0) != CE_None)

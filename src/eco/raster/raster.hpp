@@ -70,6 +70,8 @@ struct Source {
   Resample resample = Resample::nearest;
 };
 
+struct DirectTiles;
+
 // A per-thread reader of one source on the target grid.
 class Reader {
  public:
@@ -84,13 +86,19 @@ class Reader {
   Status read(int x0, int y0, int w, int h, std::int32_t* out) const;
   const std::optional<double>& nodata() const { return nodata_; }
   const std::string& name() const { return name_; }
+  // True when tiles are decoded directly (see DirectTiles), false when read through GDAL.
+  bool direct() const { return bool(direct_); }
 
  private:
   GDALDatasetH ds_ = nullptr;
   GDALDatasetH base_ = nullptr;
   std::optional<double> nodata_;
   std::string name_, path_;
+  // Set when the source is a plain tiled GeoTIFF on the target grid: its tiles are then read
+  // and decoded directly (pread, libdeflate or ZSTD, predictor undone in place), not via GDAL.
+  std::shared_ptr<const DirectTiles> direct_;
   Status read_any(int x0, int y0, int w, int h, void* out, int gdal_type) const;
+  Status read_direct(int x0, int y0, int w, int h, void* out, int gdal_type) const;
 };
 
 // Checks that a source can be put on the target grid: CRS reconcilable, extents overlap.
