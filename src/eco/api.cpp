@@ -5,10 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <sodium.h>
 #include <zip.h>
 
 #include "core/divisions.hpp"
-#include "core/hash.hpp"
 #include "eco/demo/suqian.hpp"
 #include "eco/gep/run.hpp"
 #include "eco/tiles.hpp"
@@ -87,29 +87,41 @@ Status write_file(const fs::path& path, const std::string& bytes, const std::str
   return ok_status();
 }
 
-// Unpacks a zip archive (libzip, from memory) into dir. Entries must be relative paths inside the
+// SHA-256 of a file, streamed (libsodium).
+Result<std::string> sha256_file(const std::string& path, const std::string& label) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::make(ErrorKind::internal, "eco.read_failed", "cannot read " + label);
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), std::streamsize(buf.size()));
+    if (in.gcount() > 0) crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(buf.data()), std::size_t(in.gcount()));
+  }
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
+  static const char* hex = "0123456789abcdef";
+  std::string h;
+  for (unsigned char c : out) h += hex[c >> 4], h += hex[c & 15];
+  return h;
+}
+
+// Unpacks a zip archive file (libzip) into dir. Entries must be relative paths inside the
 // dataset; one top folder shared by every entry is dropped (a zipped dataset folder) unless the
 // run definition sits at the archive's root. Corrupt or truncated archives, CRC errors, and
 // archives unpacking to more than `unpacked_limit` bytes are refused naming the archive and entry.
-Status extract_zip(const std::string& data, const std::string& label, const std::string& dir, const std::string& run_file,
+Status extract_zip(const std::string& archive, const std::string& label, const std::string& dir, const std::string& run_file,
                    std::size_t unpacked_limit) {
   auto bad = [&](const std::string& what) { return Error::field("eco.bad_archive", "archive", label + ": " + what); };
-  zip_error_t zerr;
-  zip_error_init(&zerr);
-  zip_source_t* src = zip_source_buffer_create(data.data(), data.size(), 0, &zerr);
-  if (!src) {
-    std::string msg = zip_error_strerror(&zerr);
-    zip_error_fini(&zerr);
-    return bad("cannot read the archive (" + msg + ")");
-  }
-  zip_t* za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+  int code = 0;
+  zip_t* za = zip_open(archive.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
   if (!za) {
+    zip_error_t zerr;
+    zip_error_init_with_code(&zerr, code);
     std::string msg = zip_error_strerror(&zerr);
-    zip_source_free(src);
     zip_error_fini(&zerr);
-    return bad("not a readable zip archive (" + msg + ")");
+    return bad("not a readable zip archive, or a truncated one (" + msg + ")");
   }
-  zip_error_fini(&zerr);
   struct Closer {
     zip_t* z;
     ~Closer() { zip_discard(z); }
@@ -386,12 +398,17 @@ Result<Json> Runs::upload_archive(const auth::Principal& p, const audit::Command
   auto m = upload_meta(meta);
   if (!m.ok()) return m.error();
   RL_TRY(can_write(p, m->division));
-  if (archive.size() > opt_.upload_limit)
-    return Error::make(ErrorKind::invalid, "eco.upload_too_large",
-                       archive_name + " has " + std::to_string(archive.size()) + " bytes, over the limit of " + std::to_string(opt_.upload_limit));
+  std::error_code ec;
+  const auto bytes = fs::file_size(archive, ec);
+  if (ec || bytes == 0) return Error::field("eco.bad_archive", "archive", archive_name + ": send the zip archive as the request body");
+  if (bytes > opt_.upload_limit)
+    return Error::field("eco.upload_too_large", "archive",
+                        archive_name + " has " + std::to_string(bytes) + " bytes, over the limit of " + std::to_string(opt_.upload_limit));
+  auto sha = sha256_file(archive, archive_name);
+  if (!sha.ok()) return sha.error();
   Json payload = meta;
-  payload["archive_sha256"] = core::sha256_hex(archive);
-  payload["archive_bytes"] = archive.size();
+  payload["archive_sha256"] = *sha;
+  payload["archive_bytes"] = bytes;
   const std::size_t unpacked = opt_.upload_limit * 4;
   return store_dataset(p, ctx, *m, payload, [&](const std::string& dir) { return extract_zip(archive, archive_name, dir, m->run_file, unpacked); });
 }
@@ -686,7 +703,8 @@ void register_routes(http::Router& router, Runs& runs) {
                         {"project_run_file", "VEP project scenario run definition"},
                         {"parcels_file", "VEP parcel polygons (field id)"},
                         {"filename", "the archive's file name, used in error messages"}},
-              .success_status = 201, .command = true, .body_limit = runs.options().upload_limit, .consumes = "application/zip"},
+              .success_status = 201, .command = true, .body_limit = runs.options().upload_limit, .consumes = "application/zip",
+              .spool_body = true},
              [&runs](Request& r) {
                std::string_view ct = r.header("content-type");
                ct = ct.substr(0, ct.find(';'));
@@ -698,7 +716,7 @@ void register_routes(http::Router& router, Runs& runs) {
                  if (auto v = r.query(k)) meta[k] = *v;
                std::string label = "archive";
                if (auto f = r.query("filename"); f && !f->empty() && f->size() <= 200) label = "archive '" + fs::path(*f).filename().string() + "'";
-               return reply(runs.upload_archive(r.user(), ctx_of(r), meta, r.body, label), r, 201);
+               return reply(runs.upload_archive(r.user(), ctx_of(r), meta, r.body_file, label), r, 201);
              });
   router.add({.method = "POST", .pattern = "/api/v1/eco/runs", .summary = "Start a GEP run on a dataset (a job; progress at /api/v1/jobs/{id}/events)",
               .tag = kTag, .roles = writers,

@@ -60,8 +60,9 @@ class Runs {
   // replace them. The run definition is validated before the dataset is recorded; on any error
   // nothing is kept and the error names the file, band, class or field.
   Result<core::Json> upload_dataset(const auth::Principal& p, const audit::CommandContext& ctx, const core::Json& body);
-  // The same from a zip archive of the dataset folder (libzip): meta holds name, division_code,
-  // run_file?, project_run_file?, parcels_file?; archive_name names the archive in errors. Entries
+  // The same from a zip archive file of the dataset folder (libzip; the route spools the request
+  // body to a temporary file): meta holds name, division_code, run_file?, project_run_file?,
+  // parcels_file?; archive_name names the archive in errors. Entries
   // must stay inside the dataset; corrupt archives are refused naming the archive and entry;
   // the idempotency payload carries the archive's SHA-256.
   Result<core::Json> upload_archive(const auth::Principal& p, const audit::CommandContext& ctx, const core::Json& meta,

@@ -31,6 +31,7 @@ struct ServerTest : ::testing::Test {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / ("rl_http_" + std::to_string(::getpid()));
   http::Router router;
   std::unique_ptr<http::Server> server;
+  std::string spooled;  // the last spooled body's path
   void SetUp() override {
     std::filesystem::create_directories(dir / "assets");
     std::ofstream(dir / "index.html") << "<!doctype html><title>riverlink</title>";
@@ -53,7 +54,18 @@ struct ServerTest : ::testing::Test {
                 .body_limit = 3u << 20, .consumes = "application/octet-stream"},
                size);
     router.add({.method = "POST", .pattern = "/api/v1/big-private", .summary = "3 MiB limit, signed in", .tag = "t", .body_limit = 3u << 20}, size);
-    server = std::make_unique<http::Server>(router, http::ServerOptions{.port = 0, .threads = 2, .static_dir = dir.string(), .access_log = false});
+    router.add({.method = "POST", .pattern = "/api/v1/spooled", .summary = "3 MiB limit, body in a file", .tag = "t", .access = http::Access::public_,
+                .body_limit = 3u << 20, .spool_body = true},
+               [this](http::Request& r) {
+                 spooled = r.body_file;
+                 std::error_code ec;
+                 std::ifstream in(r.body_file, std::ios::binary);
+                 std::string head(4, '\0');
+                 in.read(head.data(), 4);
+                 return http::Response::json(200, {{"bytes", std::filesystem::file_size(r.body_file, ec)}, {"in_memory", r.body.size()}, {"head", head}});
+               });
+    server = std::make_unique<http::Server>(router, http::ServerOptions{.port = 0, .threads = 2, .static_dir = dir.string(),
+                                                                              .spool_dir = (dir / "spool").string(), .access_log = false});
     server->start();
   }
   void TearDown() override {
@@ -157,4 +169,22 @@ TEST_F(ServerTest, PerRouteBodyLimits) {
   auto doc = router.openapi("t", "0");
   EXPECT_EQ(doc["paths"]["/api/v1/big"]["post"]["x-body-limit-bytes"], 3u << 20);
   EXPECT_TRUE(doc["paths"]["/api/v1/big"]["post"]["requestBody"]["content"].contains("application/octet-stream"));
+}
+
+TEST_F(ServerTest, SpooledBodiesGoToATemporaryFileThatIsRemovedAfterwards) {
+  Client c(server->port());
+  std::string two_mib(2u << 20, 'x');
+  two_mib.replace(0, 4, "PK34");
+  auto r = c.request("POST", "/api/v1/spooled", two_mib);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["bytes"], two_mib.size());
+  EXPECT_EQ(r.json()["in_memory"], 0);
+  EXPECT_EQ(r.json()["head"], "PK34");
+  ASSERT_FALSE(spooled.empty());
+  EXPECT_EQ(std::filesystem::path(spooled).parent_path(), dir / "spool");
+  EXPECT_FALSE(std::filesystem::exists(spooled));  // removed once answered
+  EXPECT_EQ(c.request("POST", "/api/v1/spooled", "tiny").json()["bytes"], 4);
+  auto over = c.request("POST", "/api/v1/spooled", std::string(4u << 20, 'y'));
+  EXPECT_EQ(over.status, 413);
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "spool"));
 }

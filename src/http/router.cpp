@@ -239,9 +239,10 @@ Router::Admission Router::admit(Request& head) const {
   Admission a;
   bool path_matched = false;
   const Route* route = match(head, path_matched);
-  if (!route || !route->spec.body_limit) return a;
+  if (!route || (!route->spec.body_limit && !route->spec.spool_body)) return a;
   a.route = route->spec.pattern;
   a.body_limit = route->spec.body_limit;
+  a.spool = route->spec.spool_body;
   a.early = authorize(route->spec, head);
   auto key = head.header("idempotency-key");
   if (!a.early && route->spec.command && (key.empty() || key.size() > 200)) {

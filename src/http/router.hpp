@@ -21,6 +21,9 @@ struct Request {
   std::string target;  // path + query as received
   std::string path;    // decoded path without query
   std::string body;
+  // Path of the body spooled to a temporary file on routes with RouteSpec::spool_body (then
+  // body is empty); the server removes the file once the handler returned.
+  std::string body_file;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::unordered_map<std::string, std::string> path_params;
   std::string request_id;
@@ -92,6 +95,9 @@ struct RouteSpec {
   // Media type of a body the handler reads itself (no JSON shape), e.g. application/zip; documents
   // the request body in OpenAPI.
   std::string consumes = "";
+  // Large uploads: the server streams the body into a temporary file (Request::body_file) instead
+  // of memory.
+  bool spool_body = false;
 };
 
 using Handler = std::function<Response(Request&)>;
@@ -126,6 +132,7 @@ class Router {
   // would be accepted.
   struct Admission {
     std::optional<std::size_t> body_limit;
+    bool spool = false;
     std::optional<Response> early;
     std::string route;  // the matched pattern, for logs and metrics
   };

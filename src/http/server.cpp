@@ -185,6 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Server::Impl& srv) : stream_(std::move(socket)), srv_(srv) { ++srv_.active; }
   ~Session() {
+    drop_spool();
     if (--srv_.active == 0) srv_.cv.notify_all();
   }
   void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this())); }
@@ -252,27 +253,70 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(adm.early ? std::move(*adm.early) : too_large(route), req_.method, req_.target, route, req_.request_id);
     }
     parser_->body_limit(body_limit_);
-    if (!parser_->is_done() && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
-      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
-        if (wec) return self->close();
-        self->read_body();
-      });
-      return;
+    if (adm.spool && !parser_->is_done()) {
+      // Stream the body into a temporary file: a parser with a file body takes over the head.
+      const bool expect_continue = beast::iequals(msg[bhttp::field::expect], "100-continue");
+      file_parser_.emplace(std::move(*parser_));
+      parser_.reset();
+      file_parser_->body_limit(body_limit_);
+      std::error_code fec;
+      auto dir = srv_.opts.spool_dir.empty() ? std::filesystem::temp_directory_path(fec) : std::filesystem::path(srv_.opts.spool_dir);
+      std::filesystem::create_directories(dir, fec);
+      spool_path_ = (dir / ("riverlink-upload-" + req_.request_id + "-" + std::to_string(++srv_.next_id))).string();
+      beast::error_code bec;
+      file_parser_->get().body().open(spool_path_.c_str(), beast::file_mode::write_new, bec);
+      if (bec) {
+        spdlog::error("request {}: cannot spool the body to {}: {}", req_.request_id, spool_path_, bec.message());
+        spool_path_.clear();
+        keep_alive_ = false;
+        linger_ = true;
+        return send(Response::problem(503, "http.spool_failed", "cannot store the request body; quote request id " + req_.request_id),
+                    req_.method, req_.target, route, req_.request_id);
+      }
+      if (expect_continue) return send_continue();
+      return read_body();
     }
+    if (!parser_->is_done() && beast::iequals(msg[bhttp::field::expect], "100-continue")) return send_continue();
     read_body();
   }
 
-  void read_body() {
-    if (parser_->is_done()) return on_read({}, 0);
-    stream_.expires_after(std::chrono::seconds(srv_.opts.read_timeout_s));
-    bhttp::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->on_read(ec, 0);
+  void send_continue() {
+    auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+    bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+      if (wec) return self->close();
       self->read_body();
     });
   }
 
+  void read_body() {
+    stream_.expires_after(std::chrono::seconds(srv_.opts.read_timeout_s));
+    auto next = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_read(ec, 0);
+      self->read_body();
+    };
+    if (file_parser_) {
+      if (file_parser_->is_done()) return on_read({}, 0);
+      return bhttp::async_read_some(stream_, buffer_, *file_parser_, std::move(next));
+    }
+    if (parser_->is_done()) return on_read({}, 0);
+    bhttp::async_read_some(stream_, buffer_, *parser_, std::move(next));
+  }
+
+  // The spooled body's file goes once the request is answered (or the connection fails).
+  void drop_spool() {
+    if (file_parser_) {
+      file_parser_->get().body().close();
+      file_parser_.reset();
+    }
+    if (!spool_path_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(spool_path_, ec);
+      spool_path_.clear();
+    }
+  }
+
   void on_read(beast::error_code ec, std::size_t) {
+    if (ec) drop_spool();
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof) {
       return close();
@@ -290,7 +334,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     Request req = std::move(req_);
     req_ = Request{};
-    req.body = std::move(parser_->get().body());
+    if (file_parser_) {
+      file_parser_->get().body().close();
+      req.body_file = spool_path_;
+    } else {
+      req.body = std::move(parser_->get().body());
+    }
 
     Response res;
     std::string route = "static";
@@ -307,6 +356,7 @@ class Session : public std::enable_shared_from_this<Session> {
       spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.target, e.what());
       res = Response::problem(500, "http.internal", "internal error; quote request id " + req.request_id);
     }
+    drop_spool();
     send(std::move(res), req.method, req.target, route, req.request_id);
   }
 
@@ -447,6 +497,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& srv_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;  // spooled bodies
+  std::string spool_path_;
   std::shared_ptr<void> res_;
   bool keep_alive_ = true;
   bool head_ = false;

@@ -17,6 +17,7 @@ struct ServerOptions {
   size_t body_limit = 1 << 20; // bytes; larger bodies get 413
   int read_timeout_s = 30;
   std::string static_dir;      // web/dist; empty disables static serving
+  std::string spool_dir;       // temporary files of spooled request bodies; empty: the system's temp folder
   bool access_log = true;
 };
 
