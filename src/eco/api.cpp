@@ -26,6 +26,7 @@ using http::Response;
 namespace {
 
 constexpr const char* kTag = "eco";
+constexpr const char* kTileCache = ".tiles";  // a run's tile overview copies (not an output)
 
 Result<std::string> slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -481,6 +482,13 @@ Result<Json> Runs::start_run(const auth::Principal& p, const audit::CommandConte
       if (!v.ok()) return finish(v.error());
       result["project_gep_fen"] = pr->gep_fen;
     }
+    // Map tiles read the value rasters' overviews; a large raster without them gets a copy with
+    // them now, once, rather than on the first map view (a failure here only defers it).
+    jc.progress(99, "map tile overviews");
+    for (auto it = fs::directory_iterator(part / "rasters", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      const std::string f = it->path().filename().string();
+      if (f.size() > 10 && f.compare(f.size() - 10, 10, "_value.tif") == 0) (void)tiles::with_overviews(it->path().string(), (part / kTileCache).string());
+    }
     fs::remove_all(final_dir, ec);
     fs::rename(part, final_dir, ec);
     if (ec) return finish(Error::make(ErrorKind::internal, "eco.write_failed", "cannot publish run outputs: " + ec.message()));
@@ -591,8 +599,6 @@ std::string content_type_of(const std::string& path) {
   if (ext == ".html") return "text/html; charset=utf-8";
   return "application/octet-stream";
 }
-
-constexpr const char* kTileCache = ".tiles";
 
 // Files of a run folder (relative, sorted): every file but the tile cache is an output.
 std::vector<std::string> list_files(const std::string& dir) {
