@@ -135,6 +135,9 @@ std::function<int()> add_commands(CLI::App& app) {
         for (auto& s : r->services)
           std::printf("  %-22s %-12s %16.2f %-6s %16.2f yuan\n", s.indicator.c_str(), s.category.c_str(), s.quantity, s.unit.c_str(),
                       double(s.value_fen) / 100.0);
+        std::printf("  seconds:");
+        for (auto& [k, v] : r->seconds) std::printf(" %s %.1f", k.c_str(), v);
+        std::printf("\n");
         return 0;
       }
       if (*awy) {

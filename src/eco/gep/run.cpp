@@ -4,6 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -323,26 +327,39 @@ Result<std::vector<std::string>> validate_run(const RunDefinition& d, const rast
     }
   std::mutex mu;
   std::map<std::string, std::int64_t> valid;
+  // Per key, resolved once: is it the land cover, a precipitation; the classes in the table.
+  std::vector<char> is_lulc(keys.size()), is_precip(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    is_lulc[k] = keys[k] == "lulc";
+    is_precip[k] = keys[k] == "precipitation" || keys[k] == "storm_precipitation";
+  }
+  const std::int64_t cls_lo = L->coef.rows.empty() ? 0 : L->coef.rows.begin()->first;
+  const std::int64_t cls_hi = L->coef.rows.empty() ? -1 : L->coef.rows.rbegin()->first;
+  std::vector<char> in_table(std::size_t(std::max<std::int64_t>(0, cls_hi - cls_lo + 1)), 0);
+  for (auto& [code, _] : L->coef.rows) in_table[std::size_t(code - cls_lo)] = 1;
   auto st = raster::for_each_tile(li->grid, opt, 8 * int(keys.size()), [&](int t, const raster::Window& w) -> Status {
     std::vector<double> buf(std::size_t(w.size()));
-    std::map<std::string, std::int64_t> local;
+    std::vector<std::int64_t> local(keys.size(), 0);
     for (std::size_t k = 0; k < keys.size(); ++k) {
       auto& r = rs[std::size_t(t)][k];
       RL_TRY(r.read(w.x0, w.y0, w.w, w.h, buf.data()));
       for (double v : buf) {
         if (is_nodata(v, r.nodata())) continue;
-        ++local[keys[k]];
-        if (keys[k] == "lulc" && !L->coef.rows.count(std::int64_t(v)))
-          return run_error("eco.class_missing", "lucode",
-                           d.rasters.at("lulc") + ": land-cover class " + std::to_string(std::int64_t(v)) + " is not in " +
-                               d.tables.at("coefficients"));
-        if ((keys[k] == "precipitation" || keys[k] == "storm_precipitation") && v < 0)
+        ++local[k];
+        if (is_lulc[k]) {
+          const std::int64_t code = std::int64_t(v);
+          if (code < cls_lo || code > cls_hi || !in_table[std::size_t(code - cls_lo)])
+            return run_error("eco.class_missing", "lucode",
+                             d.rasters.at("lulc") + ": land-cover class " + std::to_string(code) + " is not in " +
+                                 d.tables.at("coefficients"));
+        }
+        if (is_precip[k] && v < 0)
           return run_error("eco.negative_precipitation", "rasters." + keys[k],
                            d.rasters.at(keys[k]) + ": negative precipitation " + std::to_string(v));
       }
     }
     std::lock_guard lk(mu);
-    for (auto& [k, n] : local) valid[k] += n;
+    for (std::size_t k = 0; k < keys.size(); ++k) valid[keys[k]] += local[k];
     return ok_status();
   });
   if (!st.ok()) return st.error();
@@ -358,7 +375,16 @@ Result<std::vector<std::string>> validate_run(const RunDefinition& d, const rast
 }
 
 Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const raster::EngineOptions& opt) {
+  std::map<std::string, double> stage;
+  const auto t_start = std::chrono::steady_clock::now();
+  auto t_lap = t_start;
+  auto lap = [&](const std::string& name) {
+    auto now = std::chrono::steady_clock::now();
+    stage[name] += std::chrono::duration<double>(now - t_lap).count();
+    t_lap = now;
+  };
   auto checks = validate_run(d, opt);
+  lap("validate");
   if (!checks.ok()) return checks.error();
   auto L = load_tables(d);
   if (!L.ok()) return L.error();
@@ -428,6 +454,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   const bool flood_veg = has_component(P, "flood_regulation", "vegetation"), flood_marsh = has_component(P, "flood_regulation", "marsh");
   std::vector<std::string> keys = {"lulc", "zones"};
   std::map<std::string, std::string> paths = {{"zones", zones->raster_path}};
+  lap("setup");
   if (std::find(L->pixel.begin(), L->pixel.end(), "soil_retention") != L->pixel.end()) {
     // LS factor on the land-cover grid: pit-filled DEM, flow routing, then the profile's variant.
     std::string variant = inds["soil_retention"].value("variant", "invest_313");
@@ -441,24 +468,33 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
       lparam = *x;
     }
     const std::size_t n = std::size_t(g.pixels());
-    if (std::int64_t(n) * 48 > opt.memory_budget)
+    // DEM 4, valid 1, slope 4, directions 4, flat marks 1 and distances 8 B/px while directions
+    // are found; then directions, slope, valid, order 4, accumulation 8 and LS 4.
+    constexpr std::int64_t kLsBytesPerPixel = 32;
+    if (std::int64_t(n) * kLsBytesPerPixel > opt.memory_budget)
       return run_error("eco.memory_budget", "memory_budget", "LS routing of " + std::to_string(n) + " px needs about " +
-                                                                 std::to_string((std::int64_t(n) * 48) >> 20) + " MiB");
+                                                                 std::to_string((std::int64_t(n) * kLsBytesPerPixel) >> 20) + " MiB, over the budget of " +
+                                                                 std::to_string(opt.memory_budget >> 20) + " MiB");
+    const int rthreads = raster::thread_count(opt);
     std::optional<double> dnd;
     auto dem = raster::read_all_f32({"rasters.dem", d.rasters.at("dem"), raster::Resample::bilinear}, g, &dnd);
     if (!dem.ok()) return dem.error();
     raster::Dims dims{g.cols, g.rows};
     std::vector<std::uint8_t> valid(n);
     for (std::size_t i = 0; i < n; ++i) valid[i] = !is_nodata((*dem)[i], dnd);
-    raster::fill_pits(*dem, dims, valid);
-    auto slope = raster::slope_percent(*dem, dims, valid, g.cell_w(), g.cell_h(), -1.0f);
+    raster::fill_pits(*dem, dims, valid, rthreads);
+    auto slope = raster::slope_percent(*dem, dims, valid, g.cell_w(), g.cell_h(), -1.0f, rthreads);
     std::vector<std::int32_t> fd = variant == "china_mccool_liu" ? raster::d8_as_mfd(raster::flow_dir_d8(*dem, dims, valid))
-                                                                 : raster::flow_dir_mfd(*dem, dims, valid);
+                                                                 : raster::flow_dir_mfd(*dem, dims, valid, rthreads);
     dem->clear();
     dem->shrink_to_fit();
-    auto fa = raster::accumulate(fd, dims, raster::upslope_first_order(fd, dims), nullptr, -1);
+    std::vector<double> fa;
+    raster::upslope_first_order(fd, dims, &fa, -1);  // the order itself is not kept
     std::vector<float> ls(n, -1.0f);
-    for (std::size_t i = 0; i < n; ++i) {
+    std::atomic<int> next_row{0};
+    auto ls_rows = [&] {
+    for (int y; (y = next_row.fetch_add(64)) < g.rows;)
+    for (std::size_t i = std::size_t(y) * std::size_t(g.cols), e = std::size_t(std::min(g.rows, y + 64)) * std::size_t(g.cols); i < e; ++i) {
       if (!fd[i] || slope[i] < 0) continue;
       if (variant == "invest_313") {
         double num = 0, den = 0;
@@ -476,9 +512,17 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
         ls[i] = float(ls_factor_china(slope[i], fa[i], g.cell_w(), lparam));
       }
     }
+    };
+    {
+      std::vector<std::thread> pool;
+      for (int t = 1; t < rthreads; ++t) pool.emplace_back(ls_rows);
+      ls_rows();
+      for (auto& th : pool) th.join();
+    }
     std::string ls_path = (fs::path(out) / "tmp" / "ls.tif").string();
     RL_TRY(raster::write_all(ls_path, g, {.type = raster::PixelType::float32, .nodata = -1}, ls));
     keys.push_back("ls");
+    lap("routing");
     paths["ls"] = ls_path;
   }
   for (auto& [k, p] : d.rasters) {
@@ -500,11 +544,6 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     }
   }
   const std::int64_t coef_lo = L->coef.rows.begin()->first;
-  auto coefv = [&](std::int64_t code, const std::string& col) -> double {
-    auto it = coef_cache.find(col);
-    if (it == coef_cache.end() || code < coef_lo || std::size_t(code - coef_lo) >= it->second.size()) return 0.0;
-    return it->second[std::size_t(code - coef_lo)];
-  };
   // Per-pixel services: pixel indicators + one capacity layer per pollutant.
   struct Svc { std::string name, indicator, unit, price_item; double price_factor = 1; };
   std::vector<Svc> svcs;
@@ -536,88 +575,148 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   // Accumulators: [service][zone] and [service][class].
   std::int64_t lo = L->coef.rows.begin()->first, hi = L->coef.rows.rbegin()->first;
   std::size_t ncls = std::size_t(hi - lo + 1);
-  struct Acc { std::vector<double> zone, cls; std::int64_t negative = 0; };
+  // Totals are exact sums of each pixel's quantity in fixed point (2^-40 of a unit, 128-bit), so
+  // they do not depend on how tiles are shared out between threads or on the thread count:
+  // identical inputs give bit-identical tables on any machine.
+  __extension__ using Fixed = __int128;
+  constexpr double kFixedScale = 1099511627776.0;  // 2^40
+  auto to_fixed = [&](double x) { return Fixed(std::nearbyint(x * kFixedScale)); };
+  struct Acc { std::vector<Fixed> zone, cls; std::int64_t negative = 0; };
   std::vector<std::vector<Acc>> acc(static_cast<std::size_t>(threads), std::vector<Acc>(ns));
   for (auto& a : acc) for (auto& s : a) s.zone.assign(nz + 1, 0), s.cls.assign(ncls, 0);
   const float NDV = -3.4028234663852886e+38f;
+  // Everything the pixel loop looks up by name is resolved here, once: input slots, coefficient
+  // columns, the kind of each service and its price (the loop itself compares no strings).
+  auto slot = [&](const std::string& k) -> int {
+    for (std::size_t j = 0; j < keys.size(); ++j)
+      if (keys[j] == k) return int(j);
+    return -1;
+  };
+  const int k_lulc = slot("lulc"), k_zones = slot("zones"), k_p = slot("precipitation"), k_et = slot("et"), k_npp = slot("npp"),
+            k_evap = slot("evaporation_hot_days"), k_storm = slot("storm_precipitation"), k_wind = slot("wind_factor"),
+            k_erodible = slot("erodible_fraction"), k_crust = slot("crust_factor"), k_rough = slot("roughness_factor"),
+            k_r = slot("erosivity"), k_k = slot("erodibility"), k_ls = slot("ls");
+  auto column = [&](const std::string& c) -> const std::vector<double>* {
+    auto it = coef_cache.find(c);
+    return it == coef_cache.end() ? nullptr : &it->second;
+  };
+  enum class Kind { water, carbon, oxygen, climate, flood, sand, soil, pollutant };
+  struct Plan {
+    Kind kind;
+    double unit_price, factor;  // value = quantity x unit price x factor (in that order)
+    const std::vector<double>* q = nullptr;  // pollutant capacity column
+  };
+  std::vector<Plan> plans;
+  for (auto& sv : svcs) {
+    Plan pl{Kind::pollutant, L->unit_price.at(sv.price_item), sv.price_factor};
+    if (sv.name == "water_conservation") pl.kind = Kind::water;
+    else if (sv.name == "carbon_sequestration") pl.kind = Kind::carbon;
+    else if (sv.name == "oxygen_release") pl.kind = Kind::oxygen;
+    else if (sv.name == "climate_regulation") pl.kind = Kind::climate;
+    else if (sv.name == "flood_regulation") pl.kind = Kind::flood;
+    else if (sv.name == "sand_fixation") pl.kind = Kind::sand;
+    else if (sv.name == "soil_retention") pl.kind = Kind::soil;
+    else pl.q = column("q_" + sv.name.substr(sv.indicator.size() + 1));
+    plans.push_back(pl);
+  }
+  const std::vector<double>*c_wc = column("wc_applies"), *c_runoff = column("runoff_coef"), *c_nep = column("nep_ratio"),
+                           *c_clim = column("climate_applies"), *c_epp = column("epp_kj_m2_d"), *c_ws = column("water_surface"),
+                           *c_flood = column("flood_applies"), *c_storm = column("storm_runoff_coef"),
+                           *c_msd = column("marsh_soil_depth_m"), *c_mts = column("marsh_theta_s"), *c_mt = column("marsh_theta"),
+                           *c_mdet = column("marsh_detention_m"), *c_rweq = column("rweq_c"), *c_usle_c = column("usle_c"),
+                           *c_usle_p = column("usle_p");
+  auto cv = [&](const std::vector<double>* col, std::int64_t code) -> double {
+    if (!col || code < coef_lo || std::size_t(code - coef_lo) >= col->size()) return 0.0;
+    return (*col)[std::size_t(code - coef_lo)];
+  };
+  const bool et_year = climate_variant == "et_year";
   auto st = raster::for_each_tile(g, opt, 8 * int(keys.size() + 2 * ns), [&](int t, const raster::Window& w) -> Status {
     std::size_t n = std::size_t(w.size());
-    std::map<std::string, std::vector<double>> in;
-    std::map<std::string, const std::optional<double>*> nd;
+    thread_local std::vector<std::vector<double>> in;
+    in.resize(keys.size());
+    std::vector<const std::optional<double>*> nd(keys.size());
     for (std::size_t k = 0; k < keys.size(); ++k) {
       auto& r = rs[std::size_t(t)][k];
-      auto& b = in[keys[k]];
-      b.resize(n);
-      RL_TRY(r.read(w.x0, w.y0, w.w, w.h, b.data()));
-      nd[keys[k]] = &r.nodata();
+      in[k].resize(n);
+      RL_TRY(r.read(w.x0, w.y0, w.w, w.h, in[k].data()));
+      nd[k] = &r.nodata();
     }
     std::vector<std::vector<float>> q(ns, std::vector<float>(n, NDV)), v(ns, std::vector<float>(n, NDV));
-    auto ok = [&](const std::string& k, std::size_t i) { return !is_nodata(in[k][i], *nd[k]); };
-    const double* lulc_px = in["lulc"].data();
-    const double* zone_px = in["zones"].data();
-    const std::optional<double>& lulc_nd = *nd["lulc"];
+    // A missing input (not in the run) is never ok.
+    auto ok = [&](int k, std::size_t i) { return k >= 0 && !is_nodata(in[std::size_t(k)][i], *nd[std::size_t(k)]); };
+    auto px = [&](int k, std::size_t i) { return in[std::size_t(k)][i]; };
+    const double* lulc_px = in[std::size_t(k_lulc)].data();
+    const double* zone_px = in[std::size_t(k_zones)].data();
+    const std::optional<double>& lulc_nd = *nd[std::size_t(k_lulc)];
+    auto& my = acc[std::size_t(t)];
     for (std::size_t i = 0; i < n; ++i) {
       if (is_nodata(lulc_px[i], lulc_nd)) continue;
       std::int64_t code = std::int64_t(lulc_px[i]);
       std::size_t zi = std::size_t(std::max<std::int64_t>(0, std::int64_t(zone_px[i])));
       if (zi > nz) zi = 0;
       for (std::size_t s = 0; s < ns; ++s) {
-        const auto& sv = svcs[s];
+        const Plan& pl = plans[s];
         double qty = NAN;
-        if (sv.name == "water_conservation") {
-          if (ok("precipitation", i) && ok("et", i)) {
-            double x = coefv(code, "wc_applies")
-                           ? formula::water_conservation_m3(in["precipitation"][i], coefv(code, "runoff_coef"), in["et"][i], area)
-                           : 0.0;
-            if (x < 0) { ++acc[std::size_t(t)][s].negative; x = 0; }
-            qty = x;
+        switch (pl.kind) {
+          case Kind::water:
+            if (ok(k_p, i) && ok(k_et, i)) {
+              double x = cv(c_wc, code) ? formula::water_conservation_m3(px(k_p, i), cv(c_runoff, code), px(k_et, i), area) : 0.0;
+              if (x < 0) { ++my[s].negative; x = 0; }
+              qty = x;
+            }
+            break;
+          case Kind::carbon:
+          case Kind::oxygen:
+            if (ok(k_npp, i)) {
+              // NPP in g C/m2/yr -> NEP (g C) -> t CO2; oxygen = 32/44 of the CO2 mass.
+              double co2 = formula::carbon_co2_t(px(k_npp, i), cv(c_nep, code), area);
+              qty = pl.kind == Kind::carbon ? co2 : formula::oxygen_t(co2);
+            }
+            break;
+          case Kind::climate:
+            if (et_year) {
+              if (ok(k_et, i)) qty = cv(c_clim, code) ? formula::climate_et_year_kwh(px(k_et, i), area, lambda, ac_r) : 0.0;
+            } else {
+              double x = formula::climate_transpiration_kwh(cv(c_epp, code), area, hot_days, ac_r);
+              if (cv(c_ws, code) && ok(k_evap, i))
+                x += formula::climate_water_surface_kwh(px(k_evap, i), area, lambda, ac_r, humidifier);
+              qty = x;
+            }
+            break;
+          case Kind::flood: {
+            double x = 0;
+            bool any = false;
+            if (flood_veg && ok(k_storm, i)) {
+              any = true;
+              if (cv(c_flood, code)) x += formula::flood_vegetation_m3(px(k_storm, i), cv(c_storm, code), area);
+            }
+            if (flood_marsh) {
+              any = true;
+              x += formula::flood_marsh_m3(area, cv(c_msd, code), cv(c_mts, code), cv(c_mt, code), cv(c_mdet, code));
+            }
+            if (any) qty = x;
+            break;
           }
-        } else if (sv.name == "carbon_sequestration" || sv.name == "oxygen_release") {
-          if (ok("npp", i)) {
-            // NPP in g C/m2/yr -> NEP (g C) -> t CO2; oxygen = 32/44 of the CO2 mass.
-            double co2 = formula::carbon_co2_t(in["npp"][i], coefv(code, "nep_ratio"), area);
-            qty = sv.name == "carbon_sequestration" ? co2 : formula::oxygen_t(co2);
-          }
-        } else if (sv.name == "climate_regulation") {
-          if (climate_variant == "et_year") {
-            if (ok("et", i)) qty = coefv(code, "climate_applies") ? formula::climate_et_year_kwh(in["et"][i], area, lambda, ac_r) : 0.0;
-          } else {
-            double x = formula::climate_transpiration_kwh(coefv(code, "epp_kj_m2_d"), area, hot_days, ac_r);
-            if (coefv(code, "water_surface") && ok("evaporation_hot_days", i))
-              x += formula::climate_water_surface_kwh(in["evaporation_hot_days"][i], area, lambda, ac_r, humidifier);
-            qty = x;
-          }
-        } else if (sv.name == "flood_regulation") {
-          double x = 0;
-          bool any = false;
-          if (flood_veg && ok("storm_precipitation", i)) {
-            any = true;
-            if (coefv(code, "flood_applies")) x += formula::flood_vegetation_m3(in["storm_precipitation"][i], coefv(code, "storm_runoff_coef"), area);
-          }
-          if (flood_marsh) {
-            any = true;
-            x += formula::flood_marsh_m3(area, coefv(code, "marsh_soil_depth_m"), coefv(code, "marsh_theta_s"), coefv(code, "marsh_theta"),
-                                         coefv(code, "marsh_detention_m"));
-          }
-          if (any) qty = x;
-        } else if (sv.name == "sand_fixation") {
-          if (ok("wind_factor", i) && ok("erodible_fraction", i) && ok("crust_factor", i) && ok("roughness_factor", i))
-            qty = formula::sand_fixation_t(in["wind_factor"][i] * in["erodible_fraction"][i] * in["crust_factor"][i] * in["roughness_factor"][i],
-                                           coefv(code, "rweq_c"), rweq[0], rweq[1], rweq[2], rweq[3], area);
-        } else if (sv.name == "soil_retention") {
-          // RUSLE: R K LS (1 - C P) x pixel ha (t/yr) = potential minus actual erosion.
-          if (ok("erosivity", i) && ok("erodibility", i) && in["ls"][i] >= 0)
-            qty = in["erosivity"][i] * in["erodibility"][i] * in["ls"][i] *
-                  (1.0 - coefv(code, "usle_c") * coefv(code, "usle_p")) * area / 1e4;
-        } else {  // pollutant capacity: q (kg/ha/yr) x area (ha)
-          std::string pol = sv.name.substr(sv.indicator.size() + 1);
-          qty = coefv(code, "q_" + pol) * area / 1e4;
+          case Kind::sand:
+            if (ok(k_wind, i) && ok(k_erodible, i) && ok(k_crust, i) && ok(k_rough, i))
+              qty = formula::sand_fixation_t(px(k_wind, i) * px(k_erodible, i) * px(k_crust, i) * px(k_rough, i), cv(c_rweq, code),
+                                             rweq[0], rweq[1], rweq[2], rweq[3], area);
+            break;
+          case Kind::soil:
+            // RUSLE: R K LS (1 - C P) x pixel ha (t/yr) = potential minus actual erosion.
+            if (ok(k_r, i) && ok(k_k, i) && k_ls >= 0 && px(k_ls, i) >= 0)
+              qty = px(k_r, i) * px(k_k, i) * px(k_ls, i) * (1.0 - cv(c_usle_c, code) * cv(c_usle_p, code)) * area / 1e4;
+            break;
+          case Kind::pollutant:  // capacity: q (kg/ha/yr) x area (ha)
+            qty = cv(pl.q, code) * area / 1e4;
+            break;
         }
         if (std::isnan(qty)) continue;
         q[s][i] = float(qty);
-        v[s][i] = float(qty * L->unit_price.at(sv.price_item) * sv.price_factor);
-        acc[std::size_t(t)][s].zone[zi] += qty;
-        acc[std::size_t(t)][s].cls[std::size_t(code - lo)] += qty;
+        v[s][i] = float(qty * pl.unit_price * pl.factor);
+        const Fixed fq = to_fixed(qty);
+        my[s].zone[zi] += fq;
+        my[s].cls[std::size_t(code - lo)] += fq;
       }
     }
     for (std::size_t s = 0; s < ns; ++s) {
@@ -632,14 +731,30 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     fs::remove_all(fs::path(out) / "rasters", ec);
     return st.error();
   }
-  for (auto& w : qw) RL_TRY(w.close());
-  for (auto& w : vw) RL_TRY(w.close());
+  {
+    lap("services");
+    // Closing converts each output to a COG (overviews, DEFLATE): several at once on all cores.
+    std::vector<raster::Writer*> all;
+    for (auto& w : qw) all.push_back(&w);
+    for (auto& w : vw) all.push_back(&w);
+    std::atomic<std::size_t> next{0};
+    std::vector<Status> res(all.size(), ok_status());
+    auto work = [&] {
+      for (std::size_t k; (k = next.fetch_add(1)) < all.size();) res[k] = all[k]->close();
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& th : pool) th.join();
+    for (auto& r : res) RL_TRY(r);
+  }
   for (std::size_t t = 1; t < acc.size(); ++t)
     for (std::size_t s = 0; s < ns; ++s) {
       for (std::size_t z = 0; z <= nz; ++z) acc[0][s].zone[z] += acc[t][s].zone[z];
       for (std::size_t c = 0; c < ncls; ++c) acc[0][s].cls[c] += acc[t][s].cls[c];
       acc[0][s].negative += acc[t][s].negative;
     }
+  lap("outputs");
   // Emission caps per zone: quantity = min(emission, capacity). emissions.csv: zone_id,pollutant,year,kg
   auto emission = [&](std::int64_t zid, const std::string& pol) -> double {
     for (std::size_t r = 1; r < L->emissions.size(); ++r) {
@@ -665,7 +780,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     T.category = cat;
     T.unit = sv.indicator == sv.name ? sv.unit : "kg";
     for (std::size_t z = 0; z < nz; ++z) {
-      double qty = acc[0][s].zone[z + 1];
+      double qty = double(acc[0][s].zone[z + 1]) / kFixedScale;
       if (sv.indicator != sv.name) {
         double e = emission(zones->zones[z].id, sv.name.substr(sv.indicator.size() + 1));
         if (e >= 0) qty = std::min(qty, e);
@@ -680,7 +795,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     }
     for (std::size_t c = 0; c < ncls; ++c) {
       if (!L->coef.rows.count(std::int64_t(c) + lo)) continue;
-      double qty = acc[0][s].cls[c];
+      double qty = double(acc[0][s].cls[c]) / kFixedScale;
       ccsv += std::to_string(std::int64_t(c) + lo) + "," + sv.indicator + "," + sv.name + "," + T.unit + "," + csv_num(qty) + "," +
               std::to_string(to_fen(qty * price)) + "\n";
       cj.push_back({{"lucode", std::int64_t(c) + lo}, {"service", sv.name}, {"quantity", qty}, {"value_fen", to_fen(qty * price)}});
@@ -790,6 +905,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   core::Json m = {{"engine", kEngineVersion}, {"run_file", fs::path(d.file).filename().string()}, {"name", d.name},
                   {"accounting_year", d.accounting_year}, {"profile", d.profile}};
   for (auto& [k, p] : d.rasters) m["inputs"]["rasters." + k] = file_sha256(p);
+  lap("tables");
   m["inputs"]["zones"] = file_sha256(d.zones_path);
   for (auto& [k, p] : d.tables) m["inputs"]["tables." + k] = file_sha256(p);
   for (auto& [k, v] : L->unit_price) m["unit_prices"][k] = v;
@@ -804,11 +920,16 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   // Quick-look PNGs of the value rasters and the printable report.
   std::vector<std::string> names;
   for (auto& s : svcs) names.push_back(s.name);
+  lap("manifest");
   auto ql = write_quicklooks(out, names);
   if (!ql.ok()) return ql.error();
   for (auto& q : *ql) res.files.push_back(q.png);
   res.files.push_back("quicklooks.json");
+  lap("quicklooks");
   RL_TRY(write_report(out, summary, zj, *ql, res.manifest_sha256));
+  lap("report");
+  res.seconds = stage;
+  res.seconds["total"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   res.files.push_back("report.html");
   return res;
 }

@@ -52,6 +52,9 @@ struct RunResult {
   std::map<std::string, double> category_share;  // provisioning / regulating / cultural
   std::vector<std::string> files;
   std::string manifest_sha256;
+  // Wall seconds by stage: validate, routing (LS factor), services (per-pixel quantities and
+  // values), outputs (COG conversion), tables, manifest, quicklooks, report, total.
+  std::map<std::string, double> seconds;
 };
 
 Result<RunResult> run_gep(const RunDefinition& def, const std::string& out_dir, const raster::EngineOptions& opt);

@@ -213,7 +213,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     return write_all(out(n_fa), g, fast({.type = PixelType::float64, .nodata = kFaNodata}), fa);
   });
 
-  auto wsum = [&](std::int32_t f) { int s = 0; for (int k = 0; k < 8; ++k) s += mfd_weight(f, k); return s; };
+  auto wsum = [](std::int32_t f) { return mfd_sum(f); };
   const Nav nav(d);
   auto nb = [&](std::size_t i, int k, std::size_t& nout) -> bool {
     std::uint32_t m;

@@ -573,8 +573,7 @@ std::vector<std::uint32_t> upslope_first_order(const std::vector<std::int32_t>& 
       stack.pop_back();
       order.push_back(c);
       const std::int32_t f = fdir[c];
-      int sum = 0;
-      for (int k = 0; k < 8; ++k) sum += mfd_weight(f, k);
+      const int sum = mfd_sum(f);
       const double a = counts ? (*counts)[c] : 0.0, s = double(sum);
       nav.each(c, [&](int k, std::uint32_t m) {
         const int w = mfd_weight(f, k);
@@ -600,8 +599,7 @@ std::vector<double> accumulate_with(const std::vector<std::int32_t>& fdir, Dims 
     if (fdir[i]) acc[i] = init(i);
   for (auto c : order) {
     const std::int32_t f = fdir[c];
-    int sum = 0;
-    for (int k = 0; k < 8; ++k) sum += mfd_weight(f, k);
+    const int sum = mfd_sum(f);
     if (!sum) continue;
     const double a = acc[c], s = double(sum);
     nav.each(c, [&](int k, std::uint32_t n) {
@@ -626,8 +624,7 @@ void accumulate_pair(const std::vector<std::int32_t>& fdir, Dims d, const std::v
     }
   for (auto c : order) {
     const std::int32_t f = fdir[c];
-    int sum = 0;
-    for (int k = 0; k < 8; ++k) sum += mfd_weight(f, k);
+    const int sum = mfd_sum(f);
     if (!sum) continue;
     const double a1 = out1[c], a2 = out2[c], s = double(sum);
     nav.each(c, [&](int k, std::uint32_t n) {

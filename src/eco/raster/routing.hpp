@@ -24,6 +24,14 @@ namespace riverlink::eco::raster {
 constexpr int kDx[8] = {1, 1, 0, -1, -1, -1, 0, 1};
 constexpr int kDy[8] = {0, -1, -1, -1, 0, 1, 1, 1};
 inline int mfd_weight(std::int32_t d, int k) { return (d >> (4 * k)) & 0xF; }
+// Sum of the 8 weights (nibbles added in parallel within the word).
+inline int mfd_sum(std::int32_t d) {
+  std::uint32_t u = std::uint32_t(d);
+  u = (u & 0x0F0F0F0Fu) + ((u >> 4) & 0x0F0F0F0Fu);
+  u += u >> 8;
+  u += u >> 16;
+  return int(u & 0xFFu);
+}
 
 struct Dims {
   int cols = 0, rows = 0;

@@ -358,5 +358,18 @@ TEST(Routing, ThreadedAndFusedPassesEqualThePlainOnes) {
   EXPECT_EQ(a2, accumulate(fd1, d, order, v2, -1));
 }
 
+
+TEST(Routing, MfdSumAddsTheEightWeights) {
+  std::mt19937 rng(99);
+  for (int i = 0; i < 100000; ++i) {
+    std::int32_t d = std::int32_t(rng());
+    int want = 0;
+    for (int k = 0; k < 8; ++k) want += mfd_weight(d, k);
+    ASSERT_EQ(mfd_sum(d), want) << d;
+  }
+  EXPECT_EQ(mfd_sum(std::int32_t(0xFFFFFFFFu)), 120);
+  EXPECT_EQ(mfd_sum(0), 0);
+}
+
 }  // namespace
 }  // namespace riverlink::eco::raster
