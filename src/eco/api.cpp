@@ -26,7 +26,17 @@ using http::Response;
 namespace {
 
 constexpr const char* kTag = "eco";
-constexpr const char* kTileCache = ".tiles";  // a run's tile overview copies (not an output)
+constexpr const char* kTileCache = ".tiles";  // a run's tile sources: overview copies, gep_total (not outputs)
+constexpr const char* kTotalSource = "gep_total_value.tif";
+
+// The services of a run's quick-looks (its map layers besides gep_total), with their legends.
+Result<Json> quicklooks_of(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "quicklooks.json", std::ios::binary);
+  if (!in) return Error::make(ErrorKind::not_found, "eco.file_missing", "the run has no quicklooks.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return core::parse_json(ss.str());
+}
 
 Result<std::string> slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -483,11 +493,18 @@ Result<Json> Runs::start_run(const auth::Principal& p, const audit::CommandConte
       result["project_gep_fen"] = pr->gep_fen;
     }
     // Map tiles read the value rasters' overviews; a large raster without them gets a copy with
-    // them now, once, rather than on the first map view (a failure here only defers it).
-    jc.progress(99, "map tile overviews");
-    for (auto it = fs::directory_iterator(part / "rasters", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      const std::string f = it->path().filename().string();
-      if (f.size() > 10 && f.compare(f.size() - 10, 10, "_value.tif") == 0) (void)tiles::with_overviews(it->path().string(), (part / kTileCache).string());
+    // them now, once, rather than on the first map view; and gep_total's tiles read one summed
+    // raster instead of one per service. A failure here only falls back to the slower way.
+    jc.progress(99, "map tiles");
+    if (auto looks = quicklooks_of(part); looks.ok()) {
+      std::vector<std::string> values;
+      for (auto& q : *looks) {
+        std::string svc = q.value("service", "");
+        if (svc.empty() || svc == "gep_total") continue;
+        values.push_back((part / "rasters" / (svc + "_value.tif")).string());
+        (void)tiles::with_overviews(values.back(), (part / kTileCache).string());
+      }
+      if (!values.empty()) (void)tiles::write_sum(values, (part / kTileCache / kTotalSource).string());
     }
     fs::remove_all(final_dir, ec);
     fs::rename(part, final_dir, ec);
@@ -645,8 +662,7 @@ Response tile_response(Runs& runs, Request& r) {
     *slot = *v;
   }
   if (auto st = tiles::check(k); !st.ok()) return Response::problem(st.error(), r.path);
-  auto looks = slurp((fs::path(*dir) / "quicklooks.json").string());
-  auto parsed = looks.ok() ? core::parse_json(*looks) : Result<Json>(looks.error());
+  auto parsed = quicklooks_of(*dir);
   if (!parsed.ok()) return Response::problem(parsed.error(), r.path);
   const std::string& layer = r.param("layer");
   tiles::Layer l;
@@ -665,7 +681,13 @@ Response tile_response(Runs& runs, Request& r) {
                              r.path);
   }
   const std::string cache = (fs::path(*dir) / kTileCache).string();
-  for (auto& s : layer == "gep_total" ? services : std::vector<std::string>{layer}) {
+  std::vector<std::string> sources = layer == "gep_total" ? services : std::vector<std::string>{layer};
+  std::error_code ec;
+  if (const fs::path total = fs::path(cache) / kTotalSource; layer == "gep_total" && fs::exists(total, ec)) {
+    l.rasters.push_back(total.string());  // summed once when the run finished
+    sources.clear();
+  }
+  for (auto& s : sources) {
     auto src = tiles::with_overviews((fs::path(*dir) / "rasters" / (s + "_value.tif")).string(), cache);
     if (!src.ok()) return Response::problem(src.error(), r.path);
     l.rasters.push_back(*src);

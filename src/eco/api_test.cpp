@@ -413,6 +413,8 @@ TEST_F(EcoApi, XyzTilesOfTheDemoRun) {
   int x = int((lon + 180) / 360 * n);
   int y = int((1 - std::log(std::tan(lat * M_PI / 180) + 1 / std::cos(lat * M_PI / 180)) / M_PI) / 2 * n);
   const std::string base = "/api/v1/eco/runs/" + id + "/tiles/";
+  // The finished run summed its services once for the gep_total layer.
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "runs" / id / ".tiles/gep_total_value.tif"));
   for (std::string layer : {"gep_total", "water_conservation"}) {
     auto t = officer.get(base + layer + "/" + std::to_string(z) + "/" + std::to_string(x) + "/" + std::to_string(y) + ".png");
     ASSERT_EQ(t.status, 200) << layer << ": " << t.body;

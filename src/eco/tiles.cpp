@@ -213,4 +213,74 @@ Result<std::string> with_overviews(const std::string& raster, const std::string&
   return out.string();
 }
 
+Status write_sum(const std::vector<std::string>& rasters, const std::string& out) {
+  gdal_init();
+  if (rasters.empty()) return Error::make(ErrorKind::invalid, "eco.tile_failed", "no rasters to sum for " + out);
+  std::vector<Closer> src(rasters.size());
+  int cols = 0, rows = 0;
+  for (std::size_t i = 0; i < rasters.size(); ++i) {
+    src[i].ds = GDALOpen(rasters[i].c_str(), GA_ReadOnly);
+    if (!src[i].ds) return tile_error(rasters[i], "cannot open: " + last_error());
+    if (i == 0) cols = GDALGetRasterXSize(src[0].ds), rows = GDALGetRasterYSize(src[0].ds);
+    if (GDALGetRasterXSize(src[i].ds) != cols || GDALGetRasterYSize(src[i].ds) != rows)
+      return tile_error(rasters[i], "is not on the grid of " + fs::path(rasters[0]).filename().string());
+  }
+  std::error_code ec;
+  fs::create_directories(fs::path(out).parent_path(), ec);
+  const std::string tmp = out + ".sum.tif", part = out + ".part";
+  const char* co[] = {"TILED=YES", "COMPRESS=ZSTD", "BIGTIFF=IF_SAFER", nullptr};
+  Closer dst{GDALCreate(GDALGetDriverByName("GTiff"), tmp.c_str(), cols, rows, 1, GDT_Float32, const_cast<char**>(co))};
+  if (!dst.ds) return tile_error(out, "cannot create: " + last_error());
+  double gt[6];
+  GDALGetGeoTransform(src[0].ds, gt);
+  GDALSetGeoTransform(dst.ds, gt);
+  GDALSetProjection(dst.ds, GDALGetProjectionRef(src[0].ds));
+  GDALRasterBandH ob = GDALGetRasterBand(dst.ds, 1);
+  GDALSetRasterNoDataValue(ob, NAN);
+  const int strip = 256;
+  std::vector<float> sum, v;
+  for (int r0 = 0; r0 < rows; r0 += strip) {
+    const int h = std::min(strip, rows - r0);
+    const std::size_t n = std::size_t(cols) * std::size_t(h);
+    sum.assign(n, NAN);
+    v.resize(n);
+    for (std::size_t i = 0; i < rasters.size(); ++i) {
+      GDALRasterBandH b = GDALGetRasterBand(src[i].ds, 1);
+      int has = 0;
+      const double nd = GDALGetRasterNoDataValue(b, &has);
+      if (GDALRasterIO(b, GF_Read, 0, r0, cols, h, v.data(), cols, h, GDT_Float32, 0, 0) != CE_None)
+        return tile_error(rasters[i], "read failed: " + last_error());
+      const float ndf = float(nd);
+      for (std::size_t k = 0; k < n; ++k) {
+        const float x = v[k];
+        if (std::isnan(x) || (has && (x == ndf || double(x) == nd))) continue;
+        sum[k] = std::isnan(sum[k]) ? x : sum[k] + x;
+      }
+    }
+    if (GDALRasterIO(ob, GF_Write, 0, r0, cols, h, sum.data(), cols, h, GDT_Float32, 0, 0) != CE_None)
+      return tile_error(out, "write failed: " + last_error());
+  }
+  GDALClose(dst.ds);
+  dst.ds = nullptr;
+  const std::vector<std::string> args = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "RESAMPLING=AVERAGE"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  GDALTranslateOptions* opt = GDALTranslateOptionsNew(argv.data(), nullptr);
+  Closer in{GDALOpen(tmp.c_str(), GA_ReadOnly)};
+  int usage = 0;
+  GDALDatasetH cog = in.ds ? GDALTranslate(part.c_str(), in.ds, opt, &usage) : nullptr;
+  GDALTranslateOptionsFree(opt);
+  if (in.ds) GDALClose(in.ds), in.ds = nullptr;
+  fs::remove(tmp, ec);
+  if (!cog) {
+    fs::remove(part, ec);
+    return tile_error(out, "COG conversion failed: " + last_error());
+  }
+  GDALClose(cog);
+  fs::rename(part, out, ec);
+  if (ec) return tile_error(out, "cannot store: " + ec.message());
+  return ok_status();
+}
+
 }  // namespace riverlink::eco::tiles

@@ -56,4 +56,9 @@ const std::string& transparent_png();
 // cache_dir (written to a temporary name, then renamed; concurrent callers wait for it).
 Result<std::string> with_overviews(const std::string& raster, const std::string& cache_dir);
 
+// Writes the per-pixel sum of rasters on one grid (nodata only where all are nodata) to out as a
+// Float32 COG with overviews (through a temporary file, then renamed): the gep_total layer's
+// source, so that its tiles warp one raster instead of one per service.
+Status write_sum(const std::vector<std::string>& rasters, const std::string& out);
+
 }  // namespace riverlink::eco::tiles

@@ -240,3 +240,44 @@ TEST(TileOverviews, LargeRastersWithoutOverviewsGetACopyWithThemOnce) {
   EXPECT_FALSE(fs::exists(*b + ".part"));
   fs::remove_all(dir);
 }
+
+TEST_F(Tiles, SummedRasterWrittenOnceRendersLikeTheSumOnTheFly) {
+  // A second raster: 5 everywhere but nodata in columns 0..63 (where the first has data).
+  auto b = tiles::bounds_3857(key);
+  eco::raster::Grid g;
+  g.cols = 256;
+  g.rows = 256;
+  g.gt = {b[0], (b[2] - b[0]) / 256, 0, b[3], 0, -(b[3] - b[1]) / 256};
+  g.wkt = wkt_of(3857);
+  std::vector<float> v(256 * 256, 5.f);
+  for (int r = 0; r < 256; ++r)
+    for (int c = 0; c < 64; ++c) v[std::size_t(r) * 256 + std::size_t(c)] = -1.f;
+  auto second = dir + "/second.tif";
+  fx::write(second, g, eco::raster::PixelType::float32, -1, v);
+  auto sum = dir + "/.tiles/sum.tif";
+  auto st = tiles::write_sum({raster, second}, sum);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_FALSE(fs::exists(sum + ".part"));
+  EXPECT_FALSE(fs::exists(sum + ".sum.tif"));
+  GDALDatasetH ds = GDALOpen(sum.c_str(), GA_ReadOnly);
+  ASSERT_NE(ds, nullptr);
+  float px[4];
+  // (row 100, col 10): 10 + nodata = 10; (100, 200): 30 + 5; (10, 10): nodata + nodata; (10, 200): nodata + 5.
+  const int at[4][2] = {{100, 10}, {100, 200}, {10, 10}, {10, 200}};
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, at[i][1], at[i][0], 1, 1, &px[i], 1, 1, GDT_Float32, 0, 0), CE_None);
+  GDALClose(ds);
+  EXPECT_EQ(px[0], 10.f);
+  EXPECT_EQ(px[1], 35.f);
+  EXPECT_TRUE(std::isnan(px[2]));
+  EXPECT_EQ(px[3], 5.f);
+  auto once = tiles::render({.rasters = {sum}, .min = 5, .max = 35}, key);
+  auto fly = tiles::render({.rasters = {raster, second}, .min = 5, .max = 35}, key);
+  ASSERT_TRUE(once.ok() && fly.ok());
+  Image a = decode(once->png), c = decode(fly->png);
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(a.px[k], c.px[k]) << "band " << k;
+  EXPECT_FALSE(tiles::write_sum({raster, dir + "/missing.tif"}, dir + "/x.tif").ok());
+  auto other = dir + "/other.tif";
+  fx::write(other, fx::grid(10, 10), eco::raster::PixelType::float32, -1, std::vector<float>(100, 1.f));
+  EXPECT_FALSE(tiles::write_sum({raster, other}, dir + "/x.tif").ok());
+}
