@@ -1,4 +1,5 @@
 #include "eco/gep/invest.hpp"
+#include "eco/gep/exact_sum.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -120,10 +121,12 @@ struct Lookup {
   }
 };
 
+// Sums are exact (ExactSum): the watershed tables do not depend on which thread read which tile.
 struct ZoneAcc {
-  std::vector<std::vector<double>> sum, cnt;  // [metric][zone]
+  std::vector<std::vector<ExactSum>> sum;  // [metric][zone]
+  std::vector<std::vector<double>> cnt;
   void init(std::size_t metrics, std::size_t zones) {
-    sum.assign(metrics, std::vector<double>(zones + 1, 0));
+    sum.assign(metrics, std::vector<ExactSum>(zones + 1));
     cnt.assign(metrics, std::vector<double>(zones + 1, 0));
   }
   void merge(const ZoneAcc& o) {
@@ -497,7 +500,7 @@ Result<ModelResult> run_awy(const AwyArgs& a, const std::string& ws, const Engin
     WatershedRow r;
     r.ws_id = zones->zones[k].id;
     r.name = zones->zones[k].name;
-    auto mean = [&](int m) { double c = acc[0].cnt[std::size_t(m)][k + 1]; return c > 0 ? acc[0].sum[std::size_t(m)][k + 1] / c : 0.0; };
+    auto mean = [&](int m) { double c = acc[0].cnt[std::size_t(m)][k + 1]; return c > 0 ? acc[0].sum[std::size_t(m)][k + 1].value() / c : 0.0; };
     r.values["precip_mn"] = mean(P);
     r.values["PET_mn"] = mean(PET);
     r.values["AET_mn"] = mean(AET);
@@ -696,7 +699,7 @@ Result<ModelResult> run_carbon(const CarbonArgs& a, const std::string& ws, const
       WatershedRow r;
       r.ws_id = zones->zones[k].id;
       r.name = zones->zones[k].name;
-      for (std::size_t c = 0; c < cols.size(); ++c) r.values[cols[c]] = acc[0].sum[c][k + 1];
+      for (std::size_t c = 0; c < cols.size(); ++c) r.values[cols[c]] = acc[0].sum[c][k + 1].value();
       js["per_watershed"][std::to_string(r.ws_id)] = r.values;
       res.watersheds.push_back(r);
     }

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "core/hash.hpp"
+#include "eco/gep/exact_sum.hpp"
 #include "eco/gep/formulas.hpp"
 #include "eco/gep/invest.hpp"
 #include "eco/gep/outputs.hpp"
@@ -578,12 +579,9 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   // Totals are exact sums of each pixel's quantity in fixed point (2^-40 of a unit, 128-bit), so
   // they do not depend on how tiles are shared out between threads or on the thread count:
   // identical inputs give bit-identical tables on any machine.
-  __extension__ using Fixed = __int128;
-  constexpr double kFixedScale = 1099511627776.0;  // 2^40
-  auto to_fixed = [&](double x) { return Fixed(std::nearbyint(x * kFixedScale)); };
-  struct Acc { std::vector<Fixed> zone, cls; std::int64_t negative = 0; };
+  struct Acc { std::vector<ExactSum> zone, cls; std::int64_t negative = 0; };
   std::vector<std::vector<Acc>> acc(static_cast<std::size_t>(threads), std::vector<Acc>(ns));
-  for (auto& a : acc) for (auto& s : a) s.zone.assign(nz + 1, 0), s.cls.assign(ncls, 0);
+  for (auto& a : acc) for (auto& s : a) s.zone.assign(nz + 1, ExactSum()), s.cls.assign(ncls, ExactSum());
   const float NDV = -3.4028234663852886e+38f;
   // Everything the pixel loop looks up by name is resolved here, once: input slots, coefficient
   // columns, the kind of each service and its price (the loop itself compares no strings).
@@ -714,9 +712,8 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
         if (std::isnan(qty)) continue;
         q[s][i] = float(qty);
         v[s][i] = float(qty * pl.unit_price * pl.factor);
-        const Fixed fq = to_fixed(qty);
-        my[s].zone[zi] += fq;
-        my[s].cls[std::size_t(code - lo)] += fq;
+        my[s].zone[zi] += qty;
+        my[s].cls[std::size_t(code - lo)] += qty;
       }
     }
     for (std::size_t s = 0; s < ns; ++s) {
@@ -780,7 +777,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     T.category = cat;
     T.unit = sv.indicator == sv.name ? sv.unit : "kg";
     for (std::size_t z = 0; z < nz; ++z) {
-      double qty = double(acc[0][s].zone[z + 1]) / kFixedScale;
+      double qty = acc[0][s].zone[z + 1].value();
       if (sv.indicator != sv.name) {
         double e = emission(zones->zones[z].id, sv.name.substr(sv.indicator.size() + 1));
         if (e >= 0) qty = std::min(qty, e);
@@ -795,7 +792,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     }
     for (std::size_t c = 0; c < ncls; ++c) {
       if (!L->coef.rows.count(std::int64_t(c) + lo)) continue;
-      double qty = double(acc[0][s].cls[c]) / kFixedScale;
+      double qty = acc[0][s].cls[c].value();
       ccsv += std::to_string(std::int64_t(c) + lo) + "," + sv.indicator + "," + sv.name + "," + T.unit + "," + csv_num(qty) + "," +
               std::to_string(to_fen(qty * price)) + "\n";
       cj.push_back({{"lucode", std::int64_t(c) + lo}, {"service", sv.name}, {"quantity", qty}, {"value_fen", to_fen(qty * price)}});
