@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "eco/gep/exact_sum.hpp"
 #include "eco/gep/invest.hpp"
 #include "eco/gep/table.hpp"
 #include "eco/raster/routing.hpp"
@@ -435,7 +436,7 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   // D_dn and the SDR factor are written by a second thread while the deposition traversal runs,
   // when the budget has room to keep D_dn meanwhile (fd 4, stream 1, SDR 4, E' 4, deposition 4,
   // flux 4, pend 1 and D_dn 8 B/px).
-  const bool overlap = threads > 1 && std::int64_t(n) * 40 <= opt.memory_budget;
+  const bool overlap = threads > 1 && std::int64_t(n) * 44 <= opt.memory_budget;
   if (!overlap) RL_TRY(write_all(out(n_ddn), g, fast({.type = PixelType::float64, .nodata = -1}), ddn));
   // IC, SDR and E' = USLE (1 - SDR) (kept for the deposition traversal), what drains to the
   // stream, sediment export.
@@ -470,13 +471,53 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     }));
     for (auto* w : {&w_ic, &w_dr, &w_sx}) RL_TRY((*w)->close());
   }
+  // Avoided erosion RKLS - USLE (kept, 4 B/px, for avoided export), its output, and the watershed
+  // sums that do not need deposition (USLE, sediment export, avoided erosion), exact (ExactSum).
+  const std::size_t nz = zones->zones.size();
+  std::vector<std::array<ExactSum, 5>> sums(nz + 1);
+  std::vector<float> ae_all;
+  auto avoided_erosion = [&](int pass_threads) -> Status {
+    ae_all.assign(n, -1.0f);
+    auto rd = Readers::open({zone_src, src(n_rkls), src(n_usle), src(n_sedx)}, g, pass_threads);
+    if (!rd.ok()) return rd.error();
+    auto w_ae = create(n_avero, f32);
+    if (!w_ae.ok()) return w_ae.error();
+    std::vector<std::vector<std::array<ExactSum, 5>>> part(std::size_t(pass_threads), std::vector<std::array<ExactSum, 5>>(nz + 1));
+    RL_TRY(for_strips(g, pass_threads, [&](int th, int y0, int h) -> Status {
+      std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
+      std::vector<std::int32_t> z(m);
+      std::vector<float> rkls(m), usle(m), sx(m);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, z.data()));
+      RL_TRY(rd->at(th, 1).read(0, y0, g.cols, h, rkls.data()));
+      RL_TRY(rd->at(th, 2).read(0, y0, g.cols, h, usle.data()));
+      RL_TRY(rd->at(th, 3).read(0, y0, g.cols, h, sx.data()));
+      float* ae = ae_all.data() + o;
+      auto& mine = part[std::size_t(th)];
+      for (std::size_t j = 0; j < m; ++j) {
+        if (rkls[j] >= 0 && usle[j] >= 0) ae[j] = rkls[j] - usle[j];
+        std::int32_t zz = z[j];
+        if (zz <= 0 || std::size_t(zz) > nz) continue;
+        auto& sm = mine[std::size_t(zz)];
+        if (usle[j] >= 0) sm[0] += usle[j];
+        if (sx[j] >= 0) sm[1] += sx[j];
+        if (ae[j] >= 0) sm[4] += ae[j];
+      }
+      return w_ae->write(0, y0, g.cols, h, ae);
+    }));
+    RL_TRY(w_ae->close());
+    for (auto& pt : part)
+      for (std::size_t k = 0; k <= nz; ++k)
+        for (int c = 0; c < 5; ++c) sums[k][std::size_t(c)] += pt[k][std::size_t(c)];
+    return ok_status();
+  };
   // (Declared after the vectors it reads: its destructor waits for it on every path out.)
   std::future<Status> background;
   if (overlap) {
     background = std::async(std::launch::async, [&]() -> Status {
       RL_TRY(write_all(out(n_ddn), g, fast({.type = PixelType::float64, .nodata = -1}), ddn));
       free_vec(ddn);
-      return write_all(out(n_sdr), g, fast(f32), sdr);
+      RL_TRY(write_all(out(n_sdr), g, fast(f32), sdr));
+      return avoided_erosion(1);
     });
   } else {
     free_vec(ddn);
@@ -565,61 +606,40 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
   free_vec(eprime);
   free_vec(fd);
   free_vec(stream);
+  if (!overlap) RL_TRY(avoided_erosion(threads));
   res.seconds["deposition"] = secs(t);
 
-  // Avoided erosion and export, deposition output, and the watershed sums (added in raster order).
-  const std::size_t nz = zones->zones.size();
-  std::vector<std::array<double, 5>> sums(nz + 1, {0, 0, 0, 0, 0});
+  // Avoided export AE x SDR + deposition, the deposition output, and the sums that need them.
   {
-    auto rd = Readers::open({zone_src, src(n_rkls), src(n_usle), src(n_sedx)}, g, threads);
+    auto rd = Readers::open({zone_src}, g, threads);
     if (!rd.ok()) return rd.error();
-    auto w_dep = create(n_dep, f32), w_ae = create(n_avero, f32), w_ax = create(n_avx, f32);
-    for (auto* w : {&w_dep, &w_ae, &w_ax})
+    auto w_dep = create(n_dep, f32), w_ax = create(n_avx, f32);
+    for (auto* w : {&w_dep, &w_ax})
       if (!w->ok()) return w->error();
-    std::mutex mu;
-    std::condition_variable cv;
-    int summed = 0;      // strips added so far
-    bool abort = false;  // a strip failed: nobody waits for it
+    std::vector<std::vector<std::array<ExactSum, 5>>> part(std::size_t(threads), std::vector<std::array<ExactSum, 5>>(nz + 1));
     RL_TRY(for_strips(g, threads, [&](int th, int y0, int h) -> Status {
-      auto fail = [&](Status st) -> Status {
-        std::lock_guard lk(mu);
-        abort = true;
-        cv.notify_all();
-        return st;
-      };
       std::size_t o = std::size_t(y0) * std::size_t(g.cols), m = std::size_t(h) * std::size_t(g.cols);
       std::vector<std::int32_t> z(m);
-      std::vector<float> rkls(m), usle(m), sx(m), ae(m, -1.0f), ax(m, -1.0f);
-      for (auto st : {rd->at(th, 0).read(0, y0, g.cols, h, z.data()), rd->at(th, 1).read(0, y0, g.cols, h, rkls.data()),
-                      rd->at(th, 2).read(0, y0, g.cols, h, usle.data()), rd->at(th, 3).read(0, y0, g.cols, h, sx.data())})
-        if (!st.ok()) return fail(st);
+      std::vector<float> ax(m, -1.0f);
+      RL_TRY(rd->at(th, 0).read(0, y0, g.cols, h, z.data()));
+      auto& mine = part[std::size_t(th)];
       for (std::size_t j = 0; j < m; ++j) {
         std::size_t i = o + j;
-        if (rkls[j] >= 0 && usle[j] >= 0) ae[j] = rkls[j] - usle[j];
-        if (ae[j] >= 0 && sdr[i] >= 0 && dep[i] >= 0) ax[j] = ae[j] * sdr[i] + dep[i];
-      }
-      for (auto st : {w_dep->write(0, y0, g.cols, h, dep.data() + o), w_ae->write(0, y0, g.cols, h, ae.data()),
-                      w_ax->write(0, y0, g.cols, h, ax.data())})
-        if (!st.ok()) return fail(st);
-      std::unique_lock lk(mu);
-      cv.wait(lk, [&] { return abort || summed == y0 / kStrip; });
-      if (abort) return ok_status();  // the failing strip reports
-      for (std::size_t j = 0; j < m; ++j) {
+        const float ae = ae_all[i];
+        if (ae >= 0 && sdr[i] >= 0 && dep[i] >= 0) ax[j] = ae * sdr[i] + dep[i];
         std::int32_t zz = z[j];
         if (zz <= 0 || std::size_t(zz) > nz) continue;
-        auto& s = sums[std::size_t(zz)];
-        std::size_t i = o + j;
-        if (usle[j] >= 0) s[0] += usle[j];
-        if (sx[j] >= 0) s[1] += sx[j];
-        if (dep[i] >= 0) s[2] += dep[i];
-        if (ax[j] >= 0) s[3] += ax[j];
-        if (ae[j] >= 0) s[4] += ae[j];
+        auto& sm = mine[std::size_t(zz)];
+        if (dep[i] >= 0) sm[2] += dep[i];
+        if (ax[j] >= 0) sm[3] += ax[j];
       }
-      ++summed;
-      cv.notify_all();
-      return ok_status();
+      RL_TRY(w_dep->write(0, y0, g.cols, h, dep.data() + o));
+      return w_ax->write(0, y0, g.cols, h, ax.data());
     }));
-    for (auto* w : {&w_dep, &w_ae, &w_ax}) RL_TRY((*w)->close());
+    for (auto* w : {&w_dep, &w_ax}) RL_TRY((*w)->close());
+    for (auto& pt : part)
+      for (std::size_t k = 0; k <= nz; ++k)
+        for (int c = 0; c < 5; ++c) sums[k][std::size_t(c)] += pt[k][std::size_t(c)];
   }
   res.seconds["write"] = secs(t);
   for (auto* f : {&n_rkls, &n_usle, &n_sedx, &n_dep, &n_avero, &n_avx, &n_stream, &n_sdr, &n_slope, &n_fd, &n_fa,
@@ -635,9 +655,9 @@ Result<ModelResult> run_sdr(const SdrArgs& a, const std::string& ws, const Engin
     r.name = zones->zones[k].name;
     csv += std::to_string(r.ws_id) + "," + r.name;
     for (int c = 0; c < 5; ++c) {
-      r.values[cols[c]] = sums[k + 1][std::size_t(c)];
+      r.values[cols[c]] = sums[k + 1][std::size_t(c)].value();
       char b[64];
-      std::snprintf(b, sizeof b, ",%.17g", sums[k + 1][std::size_t(c)]);
+      std::snprintf(b, sizeof b, ",%.17g", sums[k + 1][std::size_t(c)].value());
       csv += b;
     }
     csv += "\n";
