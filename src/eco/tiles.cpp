@@ -1,5 +1,7 @@
 #include "eco/tiles.hpp"
 
+#include "eco/raster/raster.hpp"
+
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
@@ -194,20 +196,8 @@ Result<std::string> with_overviews(const std::string& raster, const std::string&
   if (fs::exists(out, ec)) return out.string();
   fs::create_directories(cache_dir, ec);
   const fs::path tmp = out.string() + ".part";
-  const std::vector<std::string> args = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEWS=IGNORE_EXISTING", "-co", "RESAMPLING=AVERAGE"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  GDALTranslateOptions* opt = GDALTranslateOptionsNew(argv.data(), nullptr);
-  Closer src{GDALOpen(raster.c_str(), GA_ReadOnly)};
-  int usage = 0;
-  GDALDatasetH copy = src.ds ? GDALTranslate(tmp.c_str(), src.ds, opt, &usage) : nullptr;
-  GDALTranslateOptionsFree(opt);
-  if (!copy) {
-    fs::remove(tmp, ec);
-    return tile_error(raster, "cannot build overviews: " + last_error());
-  }
-  GDALClose(copy);
+  if (auto st = raster::translate_to_cog(raster, tmp.string(), true); !st.ok())
+    return tile_error(raster, "cannot build overviews: " + st.error().message);
   fs::rename(tmp, out, ec);
   if (ec) return tile_error(raster, "cannot store overviews: " + ec.message());
   return out.string();
@@ -262,22 +252,9 @@ Status write_sum(const std::vector<std::string>& rasters, const std::string& out
   }
   GDALClose(dst.ds);
   dst.ds = nullptr;
-  const std::vector<std::string> args = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "RESAMPLING=AVERAGE"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  GDALTranslateOptions* opt = GDALTranslateOptionsNew(argv.data(), nullptr);
-  Closer in{GDALOpen(tmp.c_str(), GA_ReadOnly)};
-  int usage = 0;
-  GDALDatasetH cog = in.ds ? GDALTranslate(part.c_str(), in.ds, opt, &usage) : nullptr;
-  GDALTranslateOptionsFree(opt);
-  if (in.ds) GDALClose(in.ds), in.ds = nullptr;
+  Status cog = raster::translate_to_cog(tmp, part);
   fs::remove(tmp, ec);
-  if (!cog) {
-    fs::remove(part, ec);
-    return tile_error(out, "COG conversion failed: " + last_error());
-  }
-  GDALClose(cog);
+  if (!cog.ok()) return tile_error(out, "COG conversion failed: " + cog.error().message);
   fs::rename(part, out, ec);
   if (ec) return tile_error(out, "cannot store: " + ec.message());
   return ok_status();

@@ -20,17 +20,6 @@ namespace tiles = riverlink::eco::tiles;
 
 namespace {
 
-std::string wkt_of(int epsg) {
-  OGRSpatialReferenceH s = OSRNewSpatialReference(nullptr);
-  OSRImportFromEPSG(s, epsg);
-  char* w = nullptr;
-  OSRExportToWkt(s, &w);
-  std::string out = w;
-  CPLFree(w);
-  OSRDestroySpatialReference(s);
-  return out;
-}
-
 struct Rgba {
   int r, g, b, a;
   bool operator==(const Rgba& o) const { return r == o.r && g == o.g && b == o.b && a == o.a; }
@@ -91,7 +80,7 @@ struct Tiles : ::testing::Test {
     g.cols = 256;
     g.rows = 256;
     g.gt = {b[0], (b[2] - b[0]) / 256, 0, b[3], 0, -(b[3] - b[1]) / 256};
-    g.wkt = wkt_of(3857);
+    g.wkt = fx::wkt_of_epsg(3857);
     std::vector<float> v(256 * 256);
     for (int r = 0; r < 256; ++r)
       for (int c = 0; c < 256; ++c) {
@@ -248,7 +237,7 @@ TEST_F(Tiles, SummedRasterWrittenOnceRendersLikeTheSumOnTheFly) {
   g.cols = 256;
   g.rows = 256;
   g.gt = {b[0], (b[2] - b[0]) / 256, 0, b[3], 0, -(b[3] - b[1]) / 256};
-  g.wkt = wkt_of(3857);
+  g.wkt = fx::wkt_of_epsg(3857);
   std::vector<float> v(256 * 256, 5.f);
   for (int r = 0; r < 256; ++r)
     for (int c = 0; c < 64; ++c) v[std::size_t(r) * 256 + std::size_t(c)] = -1.f;

@@ -62,7 +62,10 @@ struct ServerTest : ::testing::Test {
                  std::ifstream in(r.body_file, std::ios::binary);
                  std::string head(4, '\0');
                  in.read(head.data(), 4);
-                 return http::Response::json(200, {{"bytes", std::filesystem::file_size(r.body_file, ec)}, {"in_memory", r.body.size()}, {"head", head}});
+                 auto perms = std::filesystem::status(r.body_file, ec).permissions();
+                 bool owner_only = (perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) == std::filesystem::perms::none;
+                 return http::Response::json(200, {{"bytes", std::filesystem::file_size(r.body_file, ec)}, {"in_memory", r.body.size()}, {"head", head},
+                                                   {"owner_only", owner_only}});
                });
     server = std::make_unique<http::Server>(router, http::ServerOptions{.port = 0, .threads = 2, .static_dir = dir.string(),
                                                                               .spool_dir = (dir / "spool").string(), .access_log = false});
@@ -180,6 +183,7 @@ TEST_F(ServerTest, SpooledBodiesGoToATemporaryFileThatIsRemovedAfterwards) {
   EXPECT_EQ(r.json()["bytes"], two_mib.size());
   EXPECT_EQ(r.json()["in_memory"], 0);
   EXPECT_EQ(r.json()["head"], "PK34");
+  EXPECT_EQ(r.json()["owner_only"], true);  // uploaded data is not readable by other users
   ASSERT_FALSE(spooled.empty());
   EXPECT_EQ(std::filesystem::path(spooled).parent_path(), dir / "spool");
   EXPECT_FALSE(std::filesystem::exists(spooled));  // removed once answered

@@ -273,6 +273,9 @@ class Session : public std::enable_shared_from_this<Session> {
         return send(Response::problem(503, "http.spool_failed", "cannot store the request body; quote request id " + req_.request_id),
                     req_.method, req_.target, route, req_.request_id);
       }
+      // Uploaded data is readable by the server's user only.
+      std::filesystem::permissions(spool_path_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                   std::filesystem::perm_options::replace, fec);
       if (expect_continue) return send_continue();
       return read_body();
     }

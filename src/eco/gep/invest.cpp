@@ -295,6 +295,34 @@ double carbon_valuation_constant(int cur_year, int fut_year, double price, doubl
   return price / n * (1.0 - std::pow(ratio, n)) / (1.0 - ratio);
 }
 
+namespace {
+// cell^(m+2) and 22.13^m of the L factor. They take four values on slopes up to 9 %, so those are
+// computed once per thread and cell size (pow gives the same bits whenever it is called).
+void cell_and_unit_powers(double cell, double m, double& pc, double& p22) {
+  struct Powers {
+    double cell = -1;
+    double pc[4], p22[4];
+  };
+  thread_local Powers pw;
+  const int mi = m == 0.2 ? 0 : m == 0.3 ? 1 : m == 0.4 ? 2 : m == 0.5 ? 3 : -1;
+  if (mi < 0) {
+    pc = std::pow(cell, m + 2);
+    p22 = std::pow(22.13, m);
+    return;
+  }
+  if (pw.cell != cell) {
+    const double ms[4] = {0.2, 0.3, 0.4, 0.5};
+    for (int k = 0; k < 4; ++k) {
+      pw.pc[k] = std::pow(cell, ms[k] + 2);
+      pw.p22[k] = std::pow(22.13, ms[k]);
+    }
+    pw.cell = cell;
+  }
+  pc = pw.pc[mi];
+  p22 = pw.p22[mi];
+}
+}  // namespace
+
 double ls_factor_313(double slope_pct, double fa, double x, double cell, double l_max) {
   double cell_area = cell * cell;
   double a = (fa - 1.0) * cell_area;
@@ -310,30 +338,8 @@ double ls_factor_313(double slope_pct, double fa, double x, double cell, double 
     double beta = (st / 0.0896) / (3.0 * std::pow(st, 0.8) + 0.56);
     m = beta / (1.0 + beta);
   }
-  // cell^(m+2) and 22.13^m take four values on slopes up to 9 %: computed once per thread and
-  // cell size (pow is exact to the same bits whenever it is called).
-  struct Powers {
-    double cell = -1;
-    double pc[4], p22[4];
-  };
-  thread_local Powers pw;
   double pc, p22;
-  const int mi = m == 0.2 ? 0 : m == 0.3 ? 1 : m == 0.4 ? 2 : m == 0.5 ? 3 : -1;
-  if (mi >= 0) {
-    if (pw.cell != cell) {
-      const double ms[4] = {0.2, 0.3, 0.4, 0.5};
-      for (int k = 0; k < 4; ++k) {
-        pw.pc[k] = std::pow(cell, ms[k] + 2);
-        pw.p22[k] = std::pow(22.13, ms[k]);
-      }
-      pw.cell = cell;
-    }
-    pc = pw.pc[mi];
-    p22 = pw.p22[mi];
-  } else {
-    pc = std::pow(cell, m + 2);
-    p22 = std::pow(22.13, m);
-  }
+  cell_and_unit_powers(cell, m, pc, p22);
   double l = (std::pow(a + cell_area, m + 1) - std::pow(a, m + 1)) / (pc * std::pow(x, m) * p22);
   if (l > l_max) l = l_max;
   return l * s;
@@ -357,30 +363,8 @@ double ls_factor_desmet_govers(double slope_pct, double fa, double cell, double 
   double theta = std::atan(slope_pct / 100.0), st = std::sin(theta);
   double x = std::abs(std::sin(theta)) + std::abs(std::cos(theta));
   double m = m_exponent(slope_pct, st);
-  // cell^(m+2) and 22.13^m take four values on slopes up to 9 %: computed once per thread and
-  // cell size (pow is exact to the same bits whenever it is called).
-  struct Powers {
-    double cell = -1;
-    double pc[4], p22[4];
-  };
-  thread_local Powers pw;
   double pc, p22;
-  const int mi = m == 0.2 ? 0 : m == 0.3 ? 1 : m == 0.4 ? 2 : m == 0.5 ? 3 : -1;
-  if (mi >= 0) {
-    if (pw.cell != cell) {
-      const double ms[4] = {0.2, 0.3, 0.4, 0.5};
-      for (int k = 0; k < 4; ++k) {
-        pw.pc[k] = std::pow(cell, ms[k] + 2);
-        pw.p22[k] = std::pow(22.13, ms[k]);
-      }
-      pw.cell = cell;
-    }
-    pc = pw.pc[mi];
-    p22 = pw.p22[mi];
-  } else {
-    pc = std::pow(cell, m + 2);
-    p22 = std::pow(22.13, m);
-  }
+  cell_and_unit_powers(cell, m, pc, p22);
   double l = (std::pow(a + cell_area, m + 1) - std::pow(a, m + 1)) / (pc * std::pow(x, m) * p22);
   return std::min(l, l_max) * s_factor_mccool(slope_pct, st);
 }

@@ -715,22 +715,38 @@ Status Writer::close() {
   GDALClose(ds);
   if (CPLGetLastErrorType() >= CE_Failure) return finish(file_error("eco.write_failed", im.path, last_gdal_error()));
   if (im.opt.cog) {
-    GDALDatasetH src = GDALOpenEx(impl_->tmp_path.c_str(), GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr);
-    if (!src) return file_error("eco.write_failed", impl_->tmp_path, last_gdal_error());
-    // DEFLATE for the widest reader support (level 1: ~10 % larger than 6, faster); overviews by
-    // averaging, which keeps a quantity map's means (cubic overshoots, nearest drops pixels).
-    const char* args[] = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "LEVEL=1", "-co", "RESAMPLING=AVERAGE",
-                          "-co", "NUM_THREADS=ALL_CPUS", nullptr};
-    GDALTranslateOptions* o = GDALTranslateOptionsNew(const_cast<char**>(args), nullptr);
-    int err = 0;
-    GDALDatasetH out = GDALTranslate(impl_->path.c_str(), src, o, &err);
-    GDALTranslateOptionsFree(o);
-    GDALClose(src);
+    Status st = translate_to_cog(impl_->tmp_path, impl_->path);
     std::error_code ec;
     std::filesystem::remove(impl_->tmp_path, ec);
-    if (!out) return file_error("eco.write_failed", impl_->path, "COG conversion: " + last_gdal_error());
-    GDALClose(out);
+    return st;
   }
+  return ok_status();
+}
+
+Status translate_to_cog(const std::string& src_path, const std::string& dst, bool rebuild_overviews) {
+  init_gdal();
+  GDALDatasetH src = GDALOpenEx(src_path.c_str(), GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr);
+  if (!src) return file_error("eco.write_failed", src_path, last_gdal_error());
+  // DEFLATE for the widest reader support (level 1: ~10 % larger than 6, faster); overviews by
+  // averaging, which keeps a quantity map's means (cubic overshoots, nearest drops pixels).
+  std::vector<const char*> args = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "LEVEL=1", "-co", "RESAMPLING=AVERAGE",
+                                   "-co", "NUM_THREADS=ALL_CPUS"};
+  if (rebuild_overviews) {
+    args.push_back("-co");
+    args.push_back("OVERVIEWS=IGNORE_EXISTING");
+  }
+  args.push_back(nullptr);
+  GDALTranslateOptions* o = GDALTranslateOptionsNew(const_cast<char**>(args.data()), nullptr);
+  int err = 0;
+  GDALDatasetH out = GDALTranslate(dst.c_str(), src, o, &err);
+  GDALTranslateOptionsFree(o);
+  GDALClose(src);
+  if (!out) {
+    std::error_code ec;
+    std::filesystem::remove(dst, ec);
+    return file_error("eco.write_failed", dst, "COG conversion: " + last_gdal_error());
+  }
+  GDALClose(out);
   return ok_status();
 }
 

@@ -184,4 +184,9 @@ Result<std::vector<std::int32_t>> read_all_i32(const Source& src, const Grid& gr
 template <class T>
 Status write_all(const std::string& path, const Grid& grid, const WriteOptions& opt, const std::vector<T>& data);
 
+// Copies a raster to a Cloud Optimized GeoTIFF at dst (DEFLATE level 1, overviews by averaging,
+// all cores); rebuild_overviews ignores any the source has. On failure dst does not exist and the
+// error names dst and GDAL's message.
+Status translate_to_cog(const std::string& src, const std::string& dst, bool rebuild_overviews = false);
+
 }  // namespace riverlink::eco::raster

@@ -16,9 +16,9 @@
 
 namespace riverlink::eco::testing {
 
-inline std::string utm50n_wkt() {
+inline std::string wkt_of_epsg(int epsg) {
   OGRSpatialReferenceH s = OSRNewSpatialReference(nullptr);
-  OSRImportFromEPSG(s, 32650);
+  OSRImportFromEPSG(s, epsg);
   char* w = nullptr;
   OSRExportToWkt(s, &w);
   std::string out = w;
@@ -26,6 +26,7 @@ inline std::string utm50n_wkt() {
   OSRDestroySpatialReference(s);
   return out;
 }
+inline std::string utm50n_wkt() { return wkt_of_epsg(32650); }
 
 // A fresh temporary folder per test.
 inline std::string temp_dir(const std::string& name) {
