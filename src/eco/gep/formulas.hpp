@@ -4,9 +4,33 @@
 // 32/44, unit conversions) appear in code.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
 namespace riverlink::eco::gep::formula {
+
+// 3.3 Soil erodibility K from soil texture, EPIC (Williams), with the profile's coefficients
+// k = [a0, a1, a2, e, b0, b1, b2, c0, c1, c2, si] (spec: 0.2, 0.3, -0.0256, 0.3, 0.25, 3.72,
+// -2.95, 0.7, -5.51, 22.9, 0.1317):
+//   K = si x {a0 + a1 exp[a2 SAN (1 - SIL/100)]} x [SIL/(CLA+SIL)]^e
+//         x {1 - b0 C/[C + exp(b1 + b2 C)]} x {1 - c0 SN1/[SN1 + exp(c1 + c2 SN1)]},  SN1 = 1 - SAN/100
+// (SAN, SIL, CLA in %, C = organic carbon %); then K' = corr[0] + corr[1] K when the profile has a
+// correction (Zhang Keli: -0.01383, 0.51575). NaN when SIL + CLA = 0.
+inline double k_epic(double san, double sil, double cla, double c, const double (&k)[11]) {
+  if (sil + cla <= 0) return NAN;
+  const double sn1 = 1.0 - san / 100.0;
+  return k[10] * (k[0] + k[1] * std::exp(k[2] * san * (1.0 - sil / 100.0))) * std::pow(sil / (cla + sil), k[3]) *
+         (1.0 - k[4] * c / (c + std::exp(k[5] + k[6] * c))) * (1.0 - k[7] * sn1 / (sn1 + std::exp(k[8] + k[9] * sn1)));
+}
+// 3.3 Cover management C from vegetation fraction fc (0..1), Cai Chongfa, with the profile's
+// coefficients c = [a, b, fc_max_pct] (spec: 0.6508, 0.3436, 78.3): 1 at fc = 0,
+// a - b lg(100 fc) below fc_max_pct, 0 from there on.
+inline double c_from_fc(double fc, const double (&c)[3]) {
+  const double pct = 100.0 * fc;
+  if (pct <= 0) return 1.0;
+  if (pct >= c[2]) return 0.0;
+  return std::min(1.0, std::max(0.0, c[0] - c[1] * std::log10(pct)));
+}
 
 // 3.2 Water conservation: (P - alpha P - ET) x A x 1e-3 (m3; P, ET in mm, A in m2). Unclamped.
 inline double water_conservation_m3(double p_mm, double alpha, double et_mm, double area_m2) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,6 +26,24 @@ TEST(Formulas, WaterCarbonOxygen) {
   // 0.5 x 500 g C/m2 x 1e4 m2 = 2.5 t C = 2.5 x 44/12 t CO2.
   EXPECT_NEAR(carbon_co2_t(500, 0.5, 1e4), 2.5 * 44.0 / 12.0, 1e-12);
   EXPECT_NEAR(oxygen_t(44), 32.0, 1e-12);
+}
+
+TEST(Formulas, ErodibilityFromTextureAndCoverFromVegetation) {
+  const double k[11] = {0.2, 0.3, -0.0256, 0.3, 0.25, 3.72, -2.95, 0.7, -5.51, 22.9, 0.1317};
+  // SAN 40, SIL 40, CLA 20, C 1.5 %: each EPIC factor by hand.
+  const double f1 = 0.2 + 0.3 * std::exp(-0.0256 * 40 * (1 - 0.4));
+  const double f2 = std::pow(40.0 / 60.0, 0.3);
+  const double f3 = 1 - 0.25 * 1.5 / (1.5 + std::exp(3.72 - 2.95 * 1.5));
+  const double f4 = 1 - 0.7 * 0.6 / (0.6 + std::exp(-5.51 + 22.9 * 0.6));
+  EXPECT_NEAR(k_epic(40, 40, 20, 1.5, k), 0.1317 * f1 * f2 * f3 * f4, 1e-15);
+  EXPECT_GT(k_epic(40, 40, 20, 1.5, k), 0.02);  // a loam: K of a few hundredths t ha h / (ha MJ mm)
+  EXPECT_LT(k_epic(40, 40, 20, 1.5, k), 0.05);
+  EXPECT_TRUE(std::isnan(k_epic(100, 0, 0, 1, k)));          // no silt or clay: undefined, not a number
+  const double c[3] = {0.6508, 0.3436, 78.3};
+  EXPECT_DOUBLE_EQ(c_from_fc(0, c), 1.0);
+  EXPECT_NEAR(c_from_fc(0.5, c), 0.6508 - 0.3436 * std::log10(50.0), 1e-15);
+  EXPECT_DOUBLE_EQ(c_from_fc(0.8, c), 0.0);
+  EXPECT_DOUBLE_EQ(c_from_fc(0.0001, c), 1.0);  // clamped to 1 near bare ground
 }
 
 TEST(Formulas, ClimateBothVariants) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <thread>
 #include <cmath>
 #include <cstdio>
@@ -94,6 +95,12 @@ void variant_needs(const core::Json& profile, const std::string& ind, std::vecto
     rasters = {"evaporation_hot_days"};
     cols = {"epp_kj_m2_d", "water_surface"};
   }
+  if (ind == "soil_retention") {
+    // K from a raster (default) or from soil texture (EPIC); C from the class table (default) or
+    // from vegetation fraction.
+    if (i.value("erodibility", "raster") == "soil_texture") rasters.insert(rasters.end(), {"sand", "silt", "clay", "organic_carbon"});
+    if (i.value("c_factor", "table") == "vegetation_fraction") rasters.push_back("vegetation_fraction");
+  }
   if (ind == "flood_regulation" && i.contains("components") && i["components"].is_array())
     for (auto& c : i["components"])
       if (c == "marsh") cols.insert(cols.end(), {"marsh_soil_depth_m", "marsh_theta_s", "marsh_theta", "marsh_detention_m"});
@@ -117,6 +124,21 @@ Result<double> param(const core::Json& profile, const std::string& key, const st
   if (!profile.contains("parameters") || !profile["parameters"].contains(key) || !profile["parameters"][key].is_number())
     return run_error("eco.profile_invalid", key, profile_path + ": parameters." + key + " is missing or not a number");
   return profile["parameters"][key].get<double>();
+}
+
+// A parameter that is an array of n numbers.
+Result<std::vector<double>> param_array(const core::Json& profile, const std::string& key, std::size_t n, const std::string& profile_path) {
+  if (!profile.contains("parameters") || !profile["parameters"].contains(key) || !profile["parameters"][key].is_array() ||
+      profile["parameters"][key].size() != n)
+    return run_error("eco.profile_invalid", key,
+                     profile_path + ": parameters." + key + " must be an array of " + std::to_string(n) + " numbers");
+  std::vector<double> v;
+  for (auto& x : profile["parameters"][key]) {
+    if (!x.is_number())
+      return run_error("eco.profile_invalid", key, profile_path + ": parameters." + key + " must be an array of " + std::to_string(n) + " numbers");
+    v.push_back(x.get<double>());
+  }
+  return v;
 }
 
 std::string csv_num(double v) {
@@ -243,6 +265,15 @@ Result<Loaded> load_tables(const RunDefinition& d) {
     L.pixel.push_back(pi.name);
     std::vector<std::string> rasters = pi.rasters, cols = pi.columns, xr, xc;
     if (std::string(pi.name) == "climate_regulation" && inds[pi.name].value("variant", "et_year") == "transpiration") rasters.clear(), cols.clear();
+    if (std::string(pi.name) == "soil_retention") {
+      const std::string ek = inds[pi.name].value("erodibility", "raster"), cf = inds[pi.name].value("c_factor", "table");
+      if (ek != "raster" && ek != "soil_texture")
+        return run_error("eco.profile_invalid", "soil_retention.erodibility", d.profile_path + ": soil_retention.erodibility must be raster or soil_texture");
+      if (cf != "table" && cf != "vegetation_fraction")
+        return run_error("eco.profile_invalid", "soil_retention.c_factor", d.profile_path + ": soil_retention.c_factor must be table or vegetation_fraction");
+      if (ek == "soil_texture") rasters.erase(std::remove(rasters.begin(), rasters.end(), "erodibility"), rasters.end());
+      if (cf == "vegetation_fraction") cols.erase(std::remove(cols.begin(), cols.end(), "usle_c"), cols.end());
+    }
     variant_needs(d.profile, pi.name, xr, xc);
     rasters.insert(rasters.end(), xr.begin(), xr.end());
     cols.insert(cols.end(), xc.begin(), xc.end());
@@ -453,6 +484,10 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
       return run_error("eco.profile_invalid", "sand_layer_depth_m", d.profile_path + ": sand bulk density and layer depth must be > 0");
   }
   const bool flood_veg = has_component(P, "flood_regulation", "vegetation"), flood_marsh = has_component(P, "flood_regulation", "marsh");
+  // Soil retention options (profile): K from soil texture (EPIC), C from vegetation fraction.
+  bool k_from_texture = false, c_from_vegetation = false;
+  double k_epic_coef[11] = {}, c_fc_coef[3] = {};
+  std::optional<std::pair<double, double>> k_corr;
   std::vector<std::string> keys = {"lulc", "zones"};
   std::map<std::string, std::string> paths = {{"zones", zones->raster_path}};
   lap("setup");
@@ -467,6 +502,23 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
       auto x = param(P, variant == "china_mccool_liu" ? "max_slope_length_m" : "l_max", d.profile_path);
       if (!x.ok()) return x.error();
       lparam = *x;
+    }
+    if (inds["soil_retention"].value("erodibility", "raster") == "soil_texture") {
+      auto k = param_array(P, "k_epic", 11, d.profile_path);
+      if (!k.ok()) return k.error();
+      std::copy(k->begin(), k->end(), k_epic_coef);
+      k_from_texture = true;
+      if (P.contains("parameters") && P["parameters"].contains("k_correction")) {
+        auto kc = param_array(P, "k_correction", 2, d.profile_path);
+        if (!kc.ok()) return kc.error();
+        k_corr = {(*kc)[0], (*kc)[1]};
+      }
+    }
+    if (inds["soil_retention"].value("c_factor", "table") == "vegetation_fraction") {
+      auto c = param_array(P, "c_fc", 3, d.profile_path);
+      if (!c.ok()) return c.error();
+      std::copy(c->begin(), c->end(), c_fc_coef);
+      c_from_vegetation = true;
     }
     const std::size_t n = std::size_t(g.pixels());
     // DEM 4, valid 1, slope 4, directions 4, flat marks 1 and distances 8 B/px while directions
@@ -593,7 +645,8 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   const int k_lulc = slot("lulc"), k_zones = slot("zones"), k_p = slot("precipitation"), k_et = slot("et"), k_npp = slot("npp"),
             k_evap = slot("evaporation_hot_days"), k_storm = slot("storm_precipitation"), k_wind = slot("wind_factor"),
             k_erodible = slot("erodible_fraction"), k_crust = slot("crust_factor"), k_rough = slot("roughness_factor"),
-            k_r = slot("erosivity"), k_k = slot("erodibility"), k_ls = slot("ls");
+            k_r = slot("erosivity"), k_k = slot("erodibility"), k_ls = slot("ls"), k_sand = slot("sand"), k_silt = slot("silt"),
+            k_clay = slot("clay"), k_oc = slot("organic_carbon"), k_fc = slot("vegetation_fraction");
   auto column = [&](const std::string& c) -> const std::vector<double>* {
     auto it = coef_cache.find(c);
     return it == coef_cache.end() ? nullptr : &it->second;
@@ -700,11 +753,22 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
               qty = formula::sand_fixation_t(px(k_wind, i) * px(k_erodible, i) * px(k_crust, i) * px(k_rough, i), cv(c_rweq, code),
                                              rweq[0], rweq[1], rweq[2], rweq[3], area);
             break;
-          case Kind::soil:
+          case Kind::soil: {
             // RUSLE: R K LS (1 - C P) x pixel ha (t/yr) = potential minus actual erosion.
-            if (ok(k_r, i) && ok(k_k, i) && k_ls >= 0 && px(k_ls, i) >= 0)
-              qty = px(k_r, i) * px(k_k, i) * px(k_ls, i) * (1.0 - cv(c_usle_c, code) * cv(c_usle_p, code)) * area / 1e4;
+            if (!ok(k_r, i) || k_ls < 0 || px(k_ls, i) < 0) break;
+            double K = NAN, C = NAN;
+            if (!k_from_texture) {
+              if (ok(k_k, i)) K = px(k_k, i);
+            } else if (ok(k_sand, i) && ok(k_silt, i) && ok(k_clay, i) && ok(k_oc, i)) {
+              K = formula::k_epic(px(k_sand, i), px(k_silt, i), px(k_clay, i), px(k_oc, i), k_epic_coef);
+              if (k_corr) K = k_corr->first + k_corr->second * K;
+            }
+            if (!c_from_vegetation) C = cv(c_usle_c, code);
+            else if (ok(k_fc, i)) C = formula::c_from_fc(px(k_fc, i), c_fc_coef);
+            if (std::isnan(K) || std::isnan(C)) break;
+            qty = px(k_r, i) * K * px(k_ls, i) * (1.0 - C * cv(c_usle_p, code)) * area / 1e4;
             break;
+          }
           case Kind::pollutant:  // capacity: q (kg/ha/yr) x area (ha)
             qty = cv(pl.q, code) * area / 1e4;
             break;

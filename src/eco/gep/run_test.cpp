@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "eco/gep/formulas.hpp"
 #include "eco/testing/fixtures.hpp"
 
 namespace riverlink::eco::gep {
@@ -147,6 +149,59 @@ TEST(GepRun, SoilRetentionVariants) {
   auto bad = run_gep(*def, dir + "/out_bad", opts());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("variant"), std::string::npos);
+}
+
+TEST(GepRun, SoilRetentionFromSoilTextureAndVegetationFraction) {
+  // The same field twice: K and C given directly (raster, table), and derived from soil texture
+  // (EPIC) and vegetation fraction (Cai) with the profile's coefficients: the same retention.
+  auto dir = make_run("gep_texture");
+  auto g = fx::grid(6, 4, 100, 630000, 3760400);
+  std::vector<float> dem(24);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 6; ++x) dem[std::size_t(y * 6 + x)] = float(50 - 4 * x + 0.5 * y);
+  fx::write(dir + "/dem.tif", g, PixelType::float32, -9999, dem);
+  fx::write(dir + "/r.tif", g, PixelType::float32, -9999, std::vector<float>(24, 4000));
+  const double kc[11] = {0.2, 0.3, -0.0256, 0.3, 0.25, 3.72, -2.95, 0.7, -5.51, 22.9, 0.1317}, cc[3] = {0.6508, 0.3436, 78.3};
+  const double K = -0.01383 + 0.51575 * formula::k_epic(40, 40, 20, 1.5, kc);  // with the correction
+  const double C = formula::c_from_fc(0.5, cc);
+  fx::write(dir + "/k.tif", g, PixelType::float32, -9999, std::vector<float>(24, float(K)));
+  fx::write(dir + "/sand.tif", g, PixelType::float32, -9999, std::vector<float>(24, 40));
+  fx::write(dir + "/silt.tif", g, PixelType::float32, -9999, std::vector<float>(24, 40));
+  fx::write(dir + "/clay.tif", g, PixelType::float32, -9999, std::vector<float>(24, 20));
+  fx::write(dir + "/oc.tif", g, PixelType::float32, -9999, std::vector<float>(24, 1.5f));
+  std::vector<float> fc(24);
+  for (std::size_t i = 0; i < 24; ++i) fc[i] = (i % 6) < 3 ? 0.5f : 0.0f;  // forest half covered, water bare (C = 1)
+  fx::write(dir + "/fc.tif", g, PixelType::float32, -9999, fc);
+  char cbuf[64];
+  std::snprintf(cbuf, sizeof cbuf, "%.17g", C);
+  fx::write_text(dir + "/coef.csv", std::string("lucode,name,usle_c,usle_p\n1,forest,") + cbuf + ",1\n2,water,1,1\n");
+  auto run = [&](const std::string& options, const std::string& rasters, const std::string& out) -> Result<RunResult> {
+    fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{"l_max":122,
+      "k_epic":[0.2,0.3,-0.0256,0.3,0.25,3.72,-2.95,0.7,-5.51,22.9,0.1317],"k_correction":[-0.01383,0.51575],"c_fc":[0.6508,0.3436,78.3]},
+      "indicators":{"soil_retention":{"category":"regulating","price":"reservoir","variant":"invest_313")" + options + R"(}}})");
+    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
+      "rasters":{"lulc":"lulc.tif","dem":"dem.tif","erosivity":"r.tif")" + rasters + R"(},
+      "zones":{"path":"zones.geojson","id_field":"ws_id"},
+      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
+    auto def = load_run(dir + "/run.json");
+    if (!def.ok()) return def.error();
+    return run_gep(*def, dir + "/" + out, opts());
+  };
+  auto direct = run("", R"(,"erodibility":"k.tif")", "direct");
+  ASSERT_TRUE(direct.ok()) << direct.error().message;
+  auto derived = run(R"(,"erodibility":"soil_texture","c_factor":"vegetation_fraction")",
+                     R"(,"sand":"sand.tif","silt":"silt.tif","clay":"clay.tif","organic_carbon":"oc.tif","vegetation_fraction":"fc.tif")", "derived");
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  const double a = direct->services.at(0).quantity, b = derived->services.at(0).quantity;
+  EXPECT_GT(a, 0);
+  EXPECT_NEAR(b, a, 1e-6 * a);  // K went through float32 in the direct run
+  // Soil texture without its rasters, or an unknown option: refused, naming what is wrong.
+  auto missing = run(R"(,"erodibility":"soil_texture")", R"(,"sand":"sand.tif")", "missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("rasters.silt"), std::string::npos) << missing.error().message;
+  auto unknown = run(R"(,"c_factor":"ndvi")", R"(,"erodibility":"k.tif")", "unknown");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("c_factor"), std::string::npos) << unknown.error().message;
 }
 
 TEST(GepRun, PriceTableWithoutAccountingYear) {
