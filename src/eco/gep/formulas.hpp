@@ -32,6 +32,26 @@ inline double c_from_fc(double fc, const double (&c)[3]) {
   return std::min(1.0, std::max(0.0, c[0] - c[1] * std::log10(pct)));
 }
 
+// 3.3 Rainfall erosivity from daily rainfall (Zhang Wenbo 2002), with the profile's coefficients
+// r = [threshold_mm, b0, b1, b2, a0, a1] (spec: 12, 0.8363, 18.144, 24.455, 21.586, -7.1891):
+// over the erosive days (P >= threshold), beta = b0 + b1 / P_d12 + b2 / P_y12 and
+// alpha = a0 beta^a1 (P_d12 = mean erosive daily rainfall, P_y12 = erosive rainfall per year), and
+// the annual R = alpha x sum P^beta / years (MJ mm / (ha h yr); the half-month sums of the model
+// add up to this). `days` holds one value per day (NaN = missing, skipped); 0 without erosive days.
+inline double r_daily_zhang(const float* days, int n, double years, const double (&r)[6]) {
+  double sum = 0;
+  int count = 0;
+  for (int k = 0; k < n; ++k)
+    if (days[k] >= r[0]) sum += days[k], ++count;
+  if (count == 0 || years <= 0) return 0.0;
+  const double pd = sum / count, py = sum / years;
+  const double beta = r[1] + r[2] / pd + r[3] / py, alpha = r[4] * std::pow(beta, r[5]);
+  double acc = 0;
+  for (int k = 0; k < n; ++k)
+    if (days[k] >= r[0]) acc += std::pow(double(days[k]), beta);
+  return alpha * acc / years;
+}
+
 // 3.2 Water conservation: (P - alpha P - ET) x A x 1e-3 (m3; P, ET in mm, A in m2). Unclamped.
 inline double water_conservation_m3(double p_mm, double alpha, double et_mm, double area_m2) {
   return (p_mm - alpha * p_mm - et_mm) * area_m2 * 1e-3;

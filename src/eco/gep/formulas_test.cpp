@@ -46,6 +46,19 @@ TEST(Formulas, ErodibilityFromTextureAndCoverFromVegetation) {
   EXPECT_DOUBLE_EQ(c_from_fc(0.0001, c), 1.0);  // clamped to 1 near bare ground
 }
 
+TEST(Formulas, ErosivityFromDailyRainfall) {
+  const double r[6] = {12, 0.8363, 18.144, 24.455, 21.586, -7.1891};
+  // One year, erosive days of 20 and 30 mm (the 5 mm day and the missing one do not count).
+  const float days[4] = {20, 5, 30, NAN};
+  const double pd = 25, py = 50, beta = 0.8363 + 18.144 / pd + 24.455 / py, alpha = 21.586 * std::pow(beta, -7.1891);
+  EXPECT_NEAR(r_daily_zhang(days, 4, 1, r), alpha * (std::pow(20.0, beta) + std::pow(30.0, beta)), 1e-9);
+  // Two years of the same: the same annual R.
+  const float two[8] = {20, 5, 30, NAN, 20, 5, 30, NAN};
+  EXPECT_NEAR(r_daily_zhang(two, 8, 2, r), r_daily_zhang(days, 4, 1, r), 1e-9);
+  const float dry[2] = {3, 11.9f};
+  EXPECT_EQ(r_daily_zhang(dry, 2, 1, r), 0.0);
+}
+
 TEST(Formulas, ClimateBothVariants) {
   // et_year: 600 mm on 1 ha = 6e6 kg x 2260 kJ/kg / (3600 x 3) = 1 255 555.6 kWh.
   EXPECT_NEAR(climate_et_year_kwh(600, 1e4, 2260, 3), 6e6 * 2260 / 10800.0, 1e-6);

@@ -100,6 +100,7 @@ void variant_needs(const core::Json& profile, const std::string& ind, std::vecto
     // from vegetation fraction.
     if (i.value("erodibility", "raster") == "soil_texture") rasters.insert(rasters.end(), {"sand", "silt", "clay", "organic_carbon"});
     if (i.value("c_factor", "table") == "vegetation_fraction") rasters.push_back("vegetation_fraction");
+    if (i.value("erosivity", "raster") == "daily_rainfall") rasters.push_back("daily_precipitation");
   }
   if (ind == "flood_regulation" && i.contains("components") && i["components"].is_array())
     for (auto& c : i["components"])
@@ -271,6 +272,10 @@ Result<Loaded> load_tables(const RunDefinition& d) {
         return run_error("eco.profile_invalid", "soil_retention.erodibility", d.profile_path + ": soil_retention.erodibility must be raster or soil_texture");
       if (cf != "table" && cf != "vegetation_fraction")
         return run_error("eco.profile_invalid", "soil_retention.c_factor", d.profile_path + ": soil_retention.c_factor must be table or vegetation_fraction");
+      const std::string er = inds[pi.name].value("erosivity", "raster");
+      if (er != "raster" && er != "daily_rainfall")
+        return run_error("eco.profile_invalid", "soil_retention.erosivity", d.profile_path + ": soil_retention.erosivity must be raster or daily_rainfall");
+      if (er == "daily_rainfall") rasters.erase(std::remove(rasters.begin(), rasters.end(), "erosivity"), rasters.end());
       if (ek == "soil_texture") rasters.erase(std::remove(rasters.begin(), rasters.end(), "erodibility"), rasters.end());
       if (cf == "vegetation_fraction") cols.erase(std::remove(cols.begin(), cols.end(), "usle_c"), cols.end());
     }
@@ -363,7 +368,7 @@ Result<std::vector<std::string>> validate_run(const RunDefinition& d, const rast
   std::vector<char> is_lulc(keys.size()), is_precip(keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) {
     is_lulc[k] = keys[k] == "lulc";
-    is_precip[k] = keys[k] == "precipitation" || keys[k] == "storm_precipitation";
+    is_precip[k] = keys[k] == "precipitation" || keys[k] == "storm_precipitation" || keys[k] == "daily_precipitation";
   }
   const std::int64_t cls_lo = L->coef.rows.empty() ? 0 : L->coef.rows.begin()->first;
   const std::int64_t cls_hi = L->coef.rows.empty() ? -1 : L->coef.rows.rbegin()->first;
@@ -577,8 +582,50 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     keys.push_back("ls");
     lap("routing");
     paths["ls"] = ls_path;
+    if (inds["soil_retention"].value("erosivity", "raster") == "daily_rainfall") {
+      // R per pixel from the daily series (one band per day, whole years), written like LS.
+      auto rc = param_array(P, "r_daily", 6, d.profile_path);
+      if (!rc.ok()) return rc.error();
+      double r_coef[6];
+      std::copy(rc->begin(), rc->end(), r_coef);
+      std::vector<raster::Reader> dr;
+      for (int t = 0; t < rthreads; ++t) {
+        auto r = raster::Reader::open({"rasters.daily_precipitation", d.rasters.at("daily_precipitation"), raster::Resample::bilinear}, g);
+        if (!r.ok()) return r.error();
+        dr.push_back(std::move(*r));
+      }
+      const int nb = dr[0].bands();
+      const double years = std::max(1.0, std::round(double(nb) / 365.25));
+      const std::string r_path = (fs::path(out) / "tmp" / "erosivity_daily.tif").string();
+      auto rw = raster::Writer::create(r_path, g, {.type = raster::PixelType::float32, .nodata = -1});
+      if (!rw.ok()) return rw.error();
+      RL_TRY(raster::for_each_tile(g, opt, 4 * (nb + 2), [&](int t, const raster::Window& w) -> Status {
+        const std::size_t m = std::size_t(w.size());
+        std::vector<float> all(m * std::size_t(nb)), day(static_cast<std::size_t>(nb)), rv(m, -1.0f);
+        RL_TRY(dr[std::size_t(t)].read_bands(w.x0, w.y0, w.w, w.h, all.data()));
+        const auto& nd = dr[std::size_t(t)].nodata();
+        for (std::size_t i = 0; i < m; ++i) {
+          bool any = false;
+          for (int k = 0; k < nb; ++k) {
+            float v = all[std::size_t(k) * m + i];
+            if (is_nodata(v, nd)) v = NAN;
+            else any = true;
+            if (v < 0) return run_error("eco.negative_precipitation", "rasters.daily_precipitation",
+                                        d.rasters.at("daily_precipitation") + ": negative precipitation in band " + std::to_string(k + 1));
+            day[std::size_t(k)] = v;
+          }
+          if (any) rv[i] = float(formula::r_daily_zhang(day.data(), nb, years, r_coef));
+        }
+        return rw->write(w.x0, w.y0, w.w, w.h, rv.data());
+      }));
+      RL_TRY(rw->close());
+      keys.push_back("erosivity");
+      paths["erosivity"] = r_path;
+      lap("erosivity");
+    }
   }
   for (auto& [k, p] : d.rasters) {
+    if (k == "daily_precipitation") continue;  // only read through the derived erosivity
     if (k != "lulc") keys.push_back(k);
     paths[k] = p;
   }

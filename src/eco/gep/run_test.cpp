@@ -1,5 +1,6 @@
 #include "eco/gep/run.hpp"
 
+#include <gdal.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -202,6 +203,58 @@ TEST(GepRun, SoilRetentionFromSoilTextureAndVegetationFraction) {
   auto unknown = run(R"(,"c_factor":"ndvi")", R"(,"erodibility":"k.tif")", "unknown");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message.find("c_factor"), std::string::npos) << unknown.error().message;
+}
+
+TEST(GepRun, SoilRetentionWithErosivityFromDailyRainfall) {
+  // A three-day series (one band per day): R from the daily model equals an R raster of the same
+  // value, and the retention follows.
+  auto dir = make_run("gep_daily");
+  auto g = fx::grid(6, 4, 100, 630000, 3760400);
+  std::vector<float> dem(24);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 6; ++x) dem[std::size_t(y * 6 + x)] = float(50 - 4 * x + 0.5 * y);
+  fx::write(dir + "/dem.tif", g, PixelType::float32, -9999, dem);
+  fx::write(dir + "/k.tif", g, PixelType::float32, -9999, std::vector<float>(24, 0.03f));
+  fx::write_text(dir + "/coef.csv", "lucode,name,usle_c,usle_p\n1,forest,0.01,1\n2,water,1,1\n");
+  const double rc[6] = {12, 0.8363, 18.144, 24.455, 21.586, -7.1891};
+  const float days[3] = {20, 5, 30};
+  const double R = formula::r_daily_zhang(days, 3, 1, rc);
+  fx::write(dir + "/r.tif", g, PixelType::float32, -9999, std::vector<float>(24, float(R)));
+  {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), (dir + "/daily.tif").c_str(), 6, 4, 3, GDT_Float32, nullptr);
+    ASSERT_NE(ds, nullptr);
+    GDALSetGeoTransform(ds, const_cast<double*>(g.gt.data()));
+    GDALSetProjection(ds, g.wkt.c_str());
+    for (int b = 0; b < 3; ++b) {
+      std::vector<float> v(24, days[b]);
+      GDALRasterBandH band = GDALGetRasterBand(ds, b + 1);
+      GDALSetRasterNoDataValue(band, -9999);
+      ASSERT_EQ(GDALRasterIO(band, GF_Write, 0, 0, 6, 4, v.data(), 6, 4, GDT_Float32, 0, 0), CE_None);
+    }
+    GDALClose(ds);
+  }
+  auto run = [&](const std::string& options, const std::string& rasters, const std::string& out) -> Result<RunResult> {
+    fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{"l_max":122,
+      "r_daily":[12,0.8363,18.144,24.455,21.586,-7.1891]},
+      "indicators":{"soil_retention":{"category":"regulating","price":"reservoir","variant":"invest_313")" + options + R"(}}})");
+    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
+      "rasters":{"lulc":"lulc.tif","dem":"dem.tif","erodibility":"k.tif")" + rasters + R"(},
+      "zones":{"path":"zones.geojson","id_field":"ws_id"},
+      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
+    auto def = load_run(dir + "/run.json");
+    if (!def.ok()) return def.error();
+    return run_gep(*def, dir + "/" + out, opts());
+  };
+  auto direct = run("", R"(,"erosivity":"r.tif")", "direct");
+  ASSERT_TRUE(direct.ok()) << direct.error().message;
+  auto daily = run(R"(,"erosivity":"daily_rainfall")", R"(,"daily_precipitation":"daily.tif")", "daily");
+  ASSERT_TRUE(daily.ok()) << daily.error().message;
+  const double a = direct->services.at(0).quantity, b = daily->services.at(0).quantity;
+  EXPECT_GT(a, 0);
+  EXPECT_NEAR(b, a, 1e-9 * a);
+  auto missing = run(R"(,"erosivity":"daily_rainfall")", "", "missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("rasters.daily_precipitation"), std::string::npos) << missing.error().message;
 }
 
 TEST(GepRun, PriceTableWithoutAccountingYear) {

@@ -468,6 +468,16 @@ Status Reader::read_any(int x0, int y0, int w, int h, void* out, int gdal_type) 
   return ok_status();
 }
 Status Reader::read(int x0, int y0, int w, int h, float* out) const { return read_any(x0, y0, w, h, out, GDT_Float32); }
+int Reader::bands() const { return ds_ ? GDALGetRasterCount(ds_) : 0; }
+Status Reader::read_bands(int x0, int y0, int w, int h, float* out) const {
+  const int n = bands();
+  CPLErrorReset();
+  if (GDALDatasetRasterIO(ds_, GF_Read, x0, y0, w, h, out, w, h, GDT_Float32, n, nullptr, 0, 0, 0) != CE_None)
+    return file_error("eco.raster_corrupt", path_,
+                      name_ + ": read of " + std::to_string(n) + " bands failed at (" + std::to_string(x0) + "," + std::to_string(y0) +
+                          "): " + last_gdal_error());
+  return ok_status();
+}
 Status Reader::read(int x0, int y0, int w, int h, double* out) const { return read_any(x0, y0, w, h, out, GDT_Float64); }
 Status Reader::read(int x0, int y0, int w, int h, std::int32_t* out) const { return read_any(x0, y0, w, h, out, GDT_Int32); }
 

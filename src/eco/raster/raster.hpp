@@ -84,6 +84,10 @@ class Reader {
   Status read(int x0, int y0, int w, int h, float* out) const;
   Status read(int x0, int y0, int w, int h, double* out) const;
   Status read(int x0, int y0, int w, int h, std::int32_t* out) const;
+  // Every band of the window, band after band (w x h floats each), for multi-band sources such as
+  // a daily series; band 1's nodata applies to all. Through GDAL.
+  Status read_bands(int x0, int y0, int w, int h, float* out) const;
+  int bands() const;
   const std::optional<double>& nodata() const { return nodata_; }
   const std::string& name() const { return name_; }
   // True when tiles are decoded directly (see DirectTiles), false when read through GDAL.
