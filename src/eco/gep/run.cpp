@@ -282,6 +282,14 @@ Result<Loaded> load_tables(const RunDefinition& d) {
     variant_needs(d.profile, pi.name, xr, xc);
     rasters.insert(rasters.end(), xr.begin(), xr.end());
     cols.insert(cols.end(), xc.begin(), xc.end());
+    // Actual ET: the `et` raster, or, when the run names `et0` instead, the Budyko (Fu/Zhang)
+    // curve of InVEST's Annual Water Yield on ET0, precipitation, PAWC and soil depth.
+    if (!d.rasters.count("et") && d.rasters.count("et0") && std::find(rasters.begin(), rasters.end(), "et") != rasters.end()) {
+      rasters.erase(std::remove(rasters.begin(), rasters.end(), "et"), rasters.end());
+      for (const char* r : {"et0", "precipitation", "pawc", "soil_depth"})
+        if (std::find(rasters.begin(), rasters.end(), r) == rasters.end()) rasters.push_back(r);
+      cols.insert(cols.end(), {"kc", "root_depth", "lulc_veg"});
+    }
     for (auto& r : rasters)
       if (!d.rasters.count(r))
         return run_error("eco.run_invalid", "rasters." + r, d.file + ": indicator " + pi.name + " needs rasters." + r);
@@ -693,7 +701,16 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
             k_evap = slot("evaporation_hot_days"), k_storm = slot("storm_precipitation"), k_wind = slot("wind_factor"),
             k_erodible = slot("erodible_fraction"), k_crust = slot("crust_factor"), k_rough = slot("roughness_factor"),
             k_r = slot("erosivity"), k_k = slot("erodibility"), k_ls = slot("ls"), k_sand = slot("sand"), k_silt = slot("silt"),
-            k_clay = slot("clay"), k_oc = slot("organic_carbon"), k_fc = slot("vegetation_fraction");
+            k_clay = slot("clay"), k_oc = slot("organic_carbon"), k_fc = slot("vegetation_fraction"), k_et0 = slot("et0"),
+            k_pawc = slot("pawc"), k_depth = slot("soil_depth");
+  // AET from ET0 (Budyko) when the run gives ET0 and no actual ET.
+  const bool aet_from_et0 = k_et < 0 && k_et0 >= 0;
+  double budyko_z = 0;
+  if (aet_from_et0) {
+    auto z = param(P, "awy_seasonality_z", d.profile_path);
+    if (!z.ok()) return z.error();
+    budyko_z = *z;
+  }
   auto column = [&](const std::string& c) -> const std::vector<double>* {
     auto it = coef_cache.find(c);
     return it == coef_cache.end() ? nullptr : &it->second;
@@ -722,7 +739,8 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
                            *c_flood = column("flood_applies"), *c_storm = column("storm_runoff_coef"),
                            *c_msd = column("marsh_soil_depth_m"), *c_mts = column("marsh_theta_s"), *c_mt = column("marsh_theta"),
                            *c_mdet = column("marsh_detention_m"), *c_rweq = column("rweq_c"), *c_usle_c = column("usle_c"),
-                           *c_usle_p = column("usle_p");
+                           *c_usle_p = column("usle_p"), *c_kc = column("kc"), *c_root = column("root_depth"),
+                           *c_veg = column("lulc_veg");
   auto cv = [&](const std::vector<double>* col, std::int64_t code) -> double {
     if (!col || code < coef_lo || std::size_t(code - coef_lo) >= col->size()) return 0.0;
     return (*col)[std::size_t(code - coef_lo)];
@@ -743,6 +761,16 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
     // A missing input (not in the run) is never ok.
     auto ok = [&](int k, std::size_t i) { return k >= 0 && !is_nodata(in[std::size_t(k)][i], *nd[std::size_t(k)]); };
     auto px = [&](int k, std::size_t i) { return in[std::size_t(k)][i]; };
+    // Actual ET (mm) of pixel i with class code: the `et` raster, or AET = fractp x P from ET0.
+    auto et_at = [&](std::size_t i, std::int64_t code) -> double {
+      if (!aet_from_et0) return ok(k_et, i) ? px(k_et, i) : NAN;
+      if (!ok(k_p, i) || !ok(k_et0, i) || !ok(k_pawc, i) || !ok(k_depth, i)) return NAN;
+      const float p = float(px(k_p, i));
+      if (p <= 0) return 0.0;
+      const float f = awy_fractp(float(cv(c_kc, code)), float(cv(c_root, code)), cv(c_veg, code) == 1.0, p, float(px(k_et0, i)),
+                                 float(px(k_depth, i)), float(px(k_pawc, i)), float(budyko_z));
+      return double(f * p);
+    };
     const double* lulc_px = in[std::size_t(k_lulc)].data();
     const double* zone_px = in[std::size_t(k_zones)].data();
     const std::optional<double>& lulc_nd = *nd[std::size_t(k_lulc)];
@@ -757,8 +785,8 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
         double qty = NAN;
         switch (pl.kind) {
           case Kind::water:
-            if (ok(k_p, i) && ok(k_et, i)) {
-              double x = cv(c_wc, code) ? formula::water_conservation_m3(px(k_p, i), cv(c_runoff, code), px(k_et, i), area) : 0.0;
+            if (const double et = et_at(i, code); ok(k_p, i) && !std::isnan(et)) {
+              double x = cv(c_wc, code) ? formula::water_conservation_m3(px(k_p, i), cv(c_runoff, code), et, area) : 0.0;
               if (x < 0) { ++my[s].negative; x = 0; }
               qty = x;
             }
@@ -773,7 +801,8 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
             break;
           case Kind::climate:
             if (et_year) {
-              if (ok(k_et, i)) qty = cv(c_clim, code) ? formula::climate_et_year_kwh(px(k_et, i), area, lambda, ac_r) : 0.0;
+              if (const double et = et_at(i, code); !std::isnan(et))
+                qty = cv(c_clim, code) ? formula::climate_et_year_kwh(et, area, lambda, ac_r) : 0.0;
             } else {
               double x = formula::climate_transpiration_kwh(cv(c_epp, code), area, hot_days, ac_r);
               if (cv(c_ws, code) && ok(k_evap, i))

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "eco/gep/formulas.hpp"
+#include "eco/gep/invest.hpp"
 #include "eco/testing/fixtures.hpp"
 
 namespace riverlink::eco::gep {
@@ -255,6 +256,51 @@ TEST(GepRun, SoilRetentionWithErosivityFromDailyRainfall) {
   auto missing = run(R"(,"erosivity":"daily_rainfall")", "", "missing");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("rasters.daily_precipitation"), std::string::npos) << missing.error().message;
+}
+
+TEST(GepRun, ActualEtFromEt0ByTheBudykoCurve) {
+  // A run that names et0 (with PAWC and soil depth) instead of et: AET = fractp x P from InVEST's
+  // Budyko curve, per class; the same totals as a run given that AET as its et raster.
+  auto dir = make_run("gep_et0");
+  auto g = fx::grid(6, 4, 100, 630000, 3760400);
+  fx::write(dir + "/et0.tif", g, PixelType::float32, -9999, std::vector<float>(24, 900));
+  fx::write(dir + "/pawc.tif", g, PixelType::float32, -9999, std::vector<float>(24, 0.2f));
+  fx::write(dir + "/depth.tif", g, PixelType::float32, -9999, std::vector<float>(24, 1000));
+  const float z = 5;
+  const float aet_forest = awy_fractp(1.0f, 5000, true, 1000, 900, 1000, 0.2f, z) * 1000.0f;
+  const float aet_water = awy_fractp(1.05f, 1, false, 1000, 900, 1000, 0.2f, z) * 1000.0f;
+  std::vector<float> aet(24);
+  for (std::size_t i = 0; i < 24; ++i) aet[i] = (i % 6) < 3 ? aet_forest : aet_water;
+  fx::write(dir + "/aet.tif", g, PixelType::float32, -9999, aet);
+  fx::write_text(dir + "/coef.csv",
+                 "lucode,name,runoff_coef,wc_applies,climate_applies,kc,root_depth,lulc_veg\n"
+                 "1,forest,0.1,1,1,1,5000,1\n2,water,0,1,1,1.05,1,0\n");
+  fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{"latent_heat_kj_per_kg":2260,"ac_efficiency_ratio":3.0,
+      "awy_seasonality_z":5},
+    "indicators":{"water_conservation":{"category":"regulating","price":"reservoir"},
+      "climate_regulation":{"category":"regulating","price":"electricity","variant":"et_year"}}})");
+  auto run = [&](const std::string& rasters, const std::string& out) -> Result<RunResult> {
+    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
+      "rasters":{"lulc":"lulc.tif","precipitation":"p.tif")" + rasters + R"(},
+      "zones":{"path":"zones.geojson","id_field":"ws_id"},
+      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
+    auto def = load_run(dir + "/run.json");
+    if (!def.ok()) return def.error();
+    return run_gep(*def, dir + "/" + out, opts());
+  };
+  auto direct = run(R"(,"et":"aet.tif")", "direct");
+  ASSERT_TRUE(direct.ok()) << direct.error().message;
+  auto budyko = run(R"(,"et0":"et0.tif","pawc":"pawc.tif","soil_depth":"depth.tif")", "budyko");
+  ASSERT_TRUE(budyko.ok()) << budyko.error().message;
+  ASSERT_EQ(direct->services.size(), budyko->services.size());
+  for (std::size_t k = 0; k < direct->services.size(); ++k) {
+    EXPECT_GT(direct->services[k].quantity, 0) << direct->services[k].indicator;
+    EXPECT_NEAR(budyko->services[k].quantity, direct->services[k].quantity, 1e-9 * direct->services[k].quantity)
+        << direct->services[k].indicator;
+  }
+  auto missing = run(R"(,"et0":"et0.tif","pawc":"pawc.tif")", "missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("rasters.soil_depth"), std::string::npos) << missing.error().message;
 }
 
 TEST(GepRun, PriceTableWithoutAccountingYear) {
