@@ -60,6 +60,11 @@ inline double water_conservation_m3(double p_mm, double alpha, double et_mm, dou
 inline double carbon_co2_t(double npp_gc_m2, double nep_ratio, double area_m2) {
   return 44.0 / 12.0 * nep_ratio * npp_gc_m2 * area_m2 * 1e-6;
 }
+// 3.9 Carbon by stock difference (InVEST Carbon's method): (stock now - stock then) in Mg C/ha over
+// A m2 and the years between, as t CO2 per year (44/12); negative when carbon is lost.
+inline double carbon_stock_change_co2_t(double then_mg_c_ha, double now_mg_c_ha, double area_m2, double years) {
+  return (now_mg_c_ha - then_mg_c_ha) * area_m2 * 1e-4 * 44.0 / 12.0 / years;
+}
 // 3.10 Oxygen release from fixed CO2: 32/44 x CO2 (t O2).
 inline double oxygen_t(double co2_t) { return co2_t * 32.0 / 44.0; }
 

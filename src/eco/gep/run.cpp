@@ -127,6 +127,9 @@ Result<double> param(const core::Json& profile, const std::string& key, const st
   return profile["parameters"][key].get<double>();
 }
 
+// Class rasters: read with nearest neighbour, never interpolated.
+bool categorical(const std::string& key) { return key == "lulc" || key == "lulc_previous" || key == "zones"; }
+
 // A parameter that is an array of n numbers.
 Result<std::vector<double>> param_array(const core::Json& profile, const std::string& key, std::size_t n, const std::string& profile_path) {
   if (!profile.contains("parameters") || !profile["parameters"].contains(key) || !profile["parameters"][key].is_array() ||
@@ -196,6 +199,11 @@ Result<RunDefinition> load_run(const std::string& file) {
   if (!J.contains("accounting_year") || !J["accounting_year"].is_number_integer())
     return run_error("eco.run_invalid", "accounting_year", file + ": 'accounting_year' must be an integer");
   d.accounting_year = J["accounting_year"].get<int>();
+  if (J.contains("lulc_previous_year")) {
+    if (!J["lulc_previous_year"].is_number_integer() || J["lulc_previous_year"].get<int>() >= d.accounting_year)
+      return run_error("eco.run_invalid", "lulc_previous_year", file + ": 'lulc_previous_year' must be an integer year before the accounting year");
+    d.lulc_previous_year = J["lulc_previous_year"].get<int>();
+  }
   auto prof = str(J, "profile");
   if (!prof.ok()) return prof.error();
   d.profile_path = resolve(d.base_dir, *prof);
@@ -266,6 +274,18 @@ Result<Loaded> load_tables(const RunDefinition& d) {
     L.pixel.push_back(pi.name);
     std::vector<std::string> rasters = pi.rasters, cols = pi.columns, xr, xc;
     if (std::string(pi.name) == "climate_regulation" && inds[pi.name].value("variant", "et_year") == "transpiration") rasters.clear(), cols.clear();
+    if (std::string(pi.name) == "carbon_sequestration" || std::string(pi.name) == "oxygen_release") {
+      // Carbon by stock difference (InVEST Carbon's method): land cover then and now, class densities.
+      const std::string cv = inds["carbon_sequestration"].value("variant", "nep");
+      if (cv != "nep" && cv != "stock_difference")
+        return run_error("eco.profile_invalid", "carbon_sequestration.variant", d.profile_path + ": carbon_sequestration.variant must be nep or stock_difference");
+      if (cv == "stock_difference") {
+        rasters = {"lulc_previous"};
+        cols = {"c_above", "c_below", "c_soil", "c_dead"};
+        if (d.lulc_previous_year == 0)
+          return run_error("eco.run_invalid", "lulc_previous_year", d.file + ": carbon by stock difference needs 'lulc_previous_year'");
+      }
+    }
     if (std::string(pi.name) == "soil_retention") {
       const std::string ek = inds[pi.name].value("erodibility", "raster"), cf = inds[pi.name].value("c_factor", "table");
       if (ek != "raster" && ek != "soil_texture")
@@ -366,7 +386,7 @@ Result<std::vector<std::string>> validate_run(const RunDefinition& d, const rast
   std::vector<std::vector<raster::Reader>> rs(static_cast<std::size_t>(threads));
   for (auto& v : rs)
     for (auto& k : keys) {
-      auto r = raster::Reader::open({"rasters." + k, d.rasters.at(k), k == "lulc" ? raster::Resample::nearest : raster::Resample::bilinear}, li->grid);
+      auto r = raster::Reader::open({"rasters." + k, d.rasters.at(k), categorical(k) ? raster::Resample::nearest : raster::Resample::bilinear}, li->grid);
       if (!r.ok()) return r.error();
       v.push_back(std::move(*r));
     }
@@ -375,7 +395,7 @@ Result<std::vector<std::string>> validate_run(const RunDefinition& d, const rast
   // Per key, resolved once: is it the land cover, a precipitation; the classes in the table.
   std::vector<char> is_lulc(keys.size()), is_precip(keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    is_lulc[k] = keys[k] == "lulc";
+    is_lulc[k] = keys[k] == "lulc" || keys[k] == "lulc_previous";
     is_precip[k] = keys[k] == "precipitation" || keys[k] == "storm_precipitation" || keys[k] == "daily_precipitation";
   }
   const std::int64_t cls_lo = L->coef.rows.empty() ? 0 : L->coef.rows.begin()->first;
@@ -395,7 +415,7 @@ Result<std::vector<std::string>> validate_run(const RunDefinition& d, const rast
           const std::int64_t code = std::int64_t(v);
           if (code < cls_lo || code > cls_hi || !in_table[std::size_t(code - cls_lo)])
             return run_error("eco.class_missing", "lucode",
-                             d.rasters.at("lulc") + ": land-cover class " + std::to_string(code) + " is not in " +
+                             d.rasters.at(keys[k]) + ": land-cover class " + std::to_string(code) + " is not in " +
                                  d.tables.at("coefficients"));
         }
         if (is_precip[k] && v < 0)
@@ -676,7 +696,7 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
   std::vector<std::vector<raster::Reader>> rs(static_cast<std::size_t>(threads));
   for (auto& v : rs)
     for (auto& k : keys) {
-      auto r = raster::Reader::open({k, paths[k], k == "lulc" || k == "zones" || k == "ls" ? raster::Resample::nearest : raster::Resample::bilinear}, g);
+      auto r = raster::Reader::open({k, paths[k], categorical(k) || k == "ls" ? raster::Resample::nearest : raster::Resample::bilinear}, g);
       if (!r.ok()) return r.error();
       v.push_back(std::move(*r));
     }
@@ -702,7 +722,9 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
             k_erodible = slot("erodible_fraction"), k_crust = slot("crust_factor"), k_rough = slot("roughness_factor"),
             k_r = slot("erosivity"), k_k = slot("erodibility"), k_ls = slot("ls"), k_sand = slot("sand"), k_silt = slot("silt"),
             k_clay = slot("clay"), k_oc = slot("organic_carbon"), k_fc = slot("vegetation_fraction"), k_et0 = slot("et0"),
-            k_pawc = slot("pawc"), k_depth = slot("soil_depth");
+            k_pawc = slot("pawc"), k_depth = slot("soil_depth"), k_prev = slot("lulc_previous");
+  const bool carbon_stock = inds.contains("carbon_sequestration") && inds["carbon_sequestration"].value("variant", "nep") == "stock_difference";
+  const double stock_years = double(d.accounting_year - d.lulc_previous_year);
   // AET from ET0 (Budyko) when the run gives ET0 and no actual ET.
   const bool aet_from_et0 = k_et < 0 && k_et0 >= 0;
   double budyko_z = 0;
@@ -740,11 +762,13 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
                            *c_msd = column("marsh_soil_depth_m"), *c_mts = column("marsh_theta_s"), *c_mt = column("marsh_theta"),
                            *c_mdet = column("marsh_detention_m"), *c_rweq = column("rweq_c"), *c_usle_c = column("usle_c"),
                            *c_usle_p = column("usle_p"), *c_kc = column("kc"), *c_root = column("root_depth"),
-                           *c_veg = column("lulc_veg");
+                           *c_veg = column("lulc_veg"), *c_above = column("c_above"), *c_below = column("c_below"),
+                           *c_soil = column("c_soil"), *c_dead = column("c_dead");
   auto cv = [&](const std::vector<double>* col, std::int64_t code) -> double {
     if (!col || code < coef_lo || std::size_t(code - coef_lo) >= col->size()) return 0.0;
     return (*col)[std::size_t(code - coef_lo)];
   };
+  auto stock_mg_c_ha = [&](std::int64_t code) { return cv(c_above, code) + cv(c_below, code) + cv(c_soil, code) + cv(c_dead, code); };
   const bool et_year = climate_variant == "et_year";
   auto st = raster::for_each_tile(g, opt, 8 * int(keys.size() + 2 * ns), [&](int t, const raster::Window& w) -> Status {
     std::size_t n = std::size_t(w.size());
@@ -793,7 +817,13 @@ Result<RunResult> run_gep(const RunDefinition& d, const std::string& out, const 
             break;
           case Kind::carbon:
           case Kind::oxygen:
-            if (ok(k_npp, i)) {
+            if (carbon_stock) {
+              // (stock now - stock then) Mg C/ha x ha x 44/12 / years: t CO2 per year, negative for a loss.
+              if (!ok(k_prev, i)) break;
+              const double co2 = formula::carbon_stock_change_co2_t(stock_mg_c_ha(std::int64_t(px(k_prev, i))), stock_mg_c_ha(code),
+                                                                     area, stock_years);
+              qty = pl.kind == Kind::carbon ? co2 : formula::oxygen_t(co2);
+            } else if (ok(k_npp, i)) {
               // NPP in g C/m2/yr -> NEP (g C) -> t CO2; oxygen = 32/44 of the CO2 mass.
               double co2 = formula::carbon_co2_t(px(k_npp, i), cv(c_nep, code), area);
               qty = pl.kind == Kind::carbon ? co2 : formula::oxygen_t(co2);

@@ -2,7 +2,7 @@
 // profile; every coefficient, parameter and price comes from those files, none from code.
 //
 // Run file (paths relative to its folder):
-//   {"name": "...", "accounting_year": 2022, "profile": "profile.json",
+//   {"name": "...", "accounting_year": 2022, "profile": "profile.json", ["lulc_previous_year": 2017,]
 //    "rasters": {"lulc": "...", "precipitation": "...", "et": "...", "npp": "...", "storm_precipitation": "..."},
 //    "zones": {"path": "admin.geojson", "id_field": "code"},
 //    "tables": {"coefficients": "coef.csv", "prices": "prices.csv", "deflators": "deflators.csv",
@@ -27,6 +27,7 @@ inline constexpr const char* kEngineVersion = "riverlink-eco 0.1.0";
 struct RunDefinition {
   std::string file, base_dir, name;
   int accounting_year = 0;
+  int lulc_previous_year = 0;  // year of rasters.lulc_previous (carbon by stock difference)
   std::string profile_path;
   core::Json profile;
   std::map<std::string, std::string> rasters;

@@ -303,6 +303,37 @@ TEST(GepRun, ActualEtFromEt0ByTheBudykoCurve) {
   EXPECT_NE(missing.error().message.find("rasters.soil_depth"), std::string::npos) << missing.error().message;
 }
 
+TEST(GepRun, CarbonByStockDifference) {
+  // 2017: all water (no carbon); 2022: the west half forest at 100 Mg C/ha. 12 ha gained
+  // 1200 Mg C in 5 years: 240 t C/yr = 880 t CO2/yr.
+  auto dir = make_run("gep_stock");
+  auto g = fx::grid(6, 4, 100, 630000, 3760400);
+  fx::write(dir + "/lulc_2017.tif", g, PixelType::byte, 255, std::vector<std::uint8_t>(24, 2));
+  fx::write_text(dir + "/coef.csv", "lucode,name,c_above,c_below,c_soil,c_dead\n1,forest,60,15,20,5\n2,water,0,0,0,0\n");
+  fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{},
+    "indicators":{"carbon_sequestration":{"category":"regulating","price":"carbon","variant":"stock_difference"}}})");
+  auto run = [&](const std::string& extra, const std::string& out) -> Result<RunResult> {
+    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json")" + extra + R"(,
+      "rasters":{"lulc":"lulc.tif","lulc_previous":"lulc_2017.tif"},
+      "zones":{"path":"zones.geojson","id_field":"ws_id"},
+      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
+    auto def = load_run(dir + "/run.json");
+    if (!def.ok()) return def.error();
+    return run_gep(*def, dir + "/" + out, opts());
+  };
+  auto r = run(R"(,"lulc_previous_year":2017)", "ok");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_NEAR(r->services.at(0).quantity, 880.0, 1e-9);
+  EXPECT_EQ(r->services.at(0).value_fen, 880 * 60 * 100);  // 60 yuan/t in the accounting year
+  auto no_year = run("", "no_year");
+  ASSERT_FALSE(no_year.ok());
+  EXPECT_NE(no_year.error().message.find("lulc_previous_year"), std::string::npos) << no_year.error().message;
+  fx::write(dir + "/lulc_2017.tif", g, PixelType::byte, 255, std::vector<std::uint8_t>(24, 7));
+  auto missing = run(R"(,"lulc_previous_year":2017)", "missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("lulc_2017.tif: land-cover class 7"), std::string::npos) << missing.error().message;
+}
+
 TEST(GepRun, PriceTableWithoutAccountingYear) {
   auto dir = make_run("gep_price", "item,year,value,unit\nreservoir,2023,8,yuan/m3\ncarbon,2022,60,yuan/t\n"
                                    "electricity,2022,0.5,yuan/kWh\nso2,2022,5,yuan/kg\nrice,2022,3000,yuan/t\n");
