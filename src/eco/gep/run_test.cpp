@@ -64,6 +64,26 @@ std::string make_run(const std::string& name, const std::string& prices = "") {
 
 raster::EngineOptions opts() { return {.threads = 2, .memory_budget = 256ll << 20}; }
 
+// Writes run.json (rasters given as the inside of the JSON object, `extra` as more top-level
+// members) with make_run's zones and tables and runs it into dir/out.
+Result<RunResult> run_with(const std::string& dir, const std::string& rasters, const std::string& out, const std::string& extra = "") {
+  fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json")" + extra + R"(,
+    "rasters":{)" + rasters + R"(},
+    "zones":{"path":"zones.geojson","id_field":"ws_id"},
+    "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
+  auto def = load_run(dir + "/run.json");
+  if (!def.ok()) return def.error();
+  return run_gep(*def, dir + "/" + out, opts());
+}
+
+// A slope falling 4 m per pixel to the east (and rising 0.5 m per row) as dir/dem.tif.
+void write_slope_dem(const std::string& dir, const raster::Grid& g) {
+  std::vector<float> dem(24);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 6; ++x) dem[std::size_t(y * 6 + x)] = float(50 - 4 * x + 0.5 * y);
+  fx::write(dir + "/dem.tif", g, PixelType::float32, -9999, dem);
+}
+
 TEST(GepRun, HandComputedServicesAndValues) {
   auto dir = make_run("gep_run");
   auto def = load_run(dir + "/run.json");
@@ -115,10 +135,7 @@ TEST(GepRun, IdenticalManifestGivesBitIdenticalTables) {
 TEST(GepRun, SoilRetentionVariants) {
   auto dir = make_run("gep_soil");
   auto g = fx::grid(6, 4, 100, 630000, 3760400);
-  std::vector<float> dem(24);
-  for (int y = 0; y < 4; ++y)
-    for (int x = 0; x < 6; ++x) dem[std::size_t(y * 6 + x)] = float(50 - 4 * x + 0.5 * y);
-  fx::write(dir + "/dem.tif", g, PixelType::float32, -9999, dem);
+  write_slope_dem(dir, g);
   fx::write(dir + "/r.tif", g, PixelType::float32, -9999, std::vector<float>(24, 4000));
   fx::write(dir + "/k.tif", g, PixelType::float32, -9999, std::vector<float>(24, 0.03f));
   // Water (class 2) has C x P = 1: no retention there.
@@ -128,13 +145,7 @@ TEST(GepRun, SoilRetentionVariants) {
   auto run = [&](const std::string& variant) -> double {
     fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{"l_max":122,"max_slope_length_m":300},
       "indicators":{"soil_retention":{"category":"regulating","price":"reservoir","variant":")" + variant + R"("}}})");
-    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
-      "rasters":{"lulc":"lulc.tif","dem":"dem.tif","erosivity":"r.tif","erodibility":"k.tif"},
-      "zones":{"path":"zones.geojson","id_field":"ws_id"},
-      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
-    auto def = load_run(dir + "/run.json");
-    EXPECT_TRUE(def.ok());
-    auto r = run_gep(*def, dir + "/out_" + variant, opts());
+    auto r = run_with(dir, R"("lulc":"lulc.tif","dem":"dem.tif","erosivity":"r.tif","erodibility":"k.tif")", "out_" + variant);
     if (!r.ok()) { ADD_FAILURE() << r.error().message; return -1; }
     auto z = slurp(dir + "/out_" + variant + "/zonal_by_zone.csv");
     EXPECT_NE(z.find("12,zone 12,soil_retention,soil_retention,regulating,t,0.000000,0"), std::string::npos) << z;
@@ -158,10 +169,7 @@ TEST(GepRun, SoilRetentionFromSoilTextureAndVegetationFraction) {
   // (EPIC) and vegetation fraction (Cai) with the profile's coefficients: the same retention.
   auto dir = make_run("gep_texture");
   auto g = fx::grid(6, 4, 100, 630000, 3760400);
-  std::vector<float> dem(24);
-  for (int y = 0; y < 4; ++y)
-    for (int x = 0; x < 6; ++x) dem[std::size_t(y * 6 + x)] = float(50 - 4 * x + 0.5 * y);
-  fx::write(dir + "/dem.tif", g, PixelType::float32, -9999, dem);
+  write_slope_dem(dir, g);
   fx::write(dir + "/r.tif", g, PixelType::float32, -9999, std::vector<float>(24, 4000));
   const double kc[11] = {0.2, 0.3, -0.0256, 0.3, 0.25, 3.72, -2.95, 0.7, -5.51, 22.9, 0.1317}, cc[3] = {0.6508, 0.3436, 78.3};
   const double K = -0.01383 + 0.51575 * formula::k_epic(40, 40, 20, 1.5, kc);  // with the correction
@@ -181,13 +189,7 @@ TEST(GepRun, SoilRetentionFromSoilTextureAndVegetationFraction) {
     fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{"l_max":122,
       "k_epic":[0.2,0.3,-0.0256,0.3,0.25,3.72,-2.95,0.7,-5.51,22.9,0.1317],"k_correction":[-0.01383,0.51575],"c_fc":[0.6508,0.3436,78.3]},
       "indicators":{"soil_retention":{"category":"regulating","price":"reservoir","variant":"invest_313")" + options + R"(}}})");
-    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
-      "rasters":{"lulc":"lulc.tif","dem":"dem.tif","erosivity":"r.tif")" + rasters + R"(},
-      "zones":{"path":"zones.geojson","id_field":"ws_id"},
-      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
-    auto def = load_run(dir + "/run.json");
-    if (!def.ok()) return def.error();
-    return run_gep(*def, dir + "/" + out, opts());
+    return run_with(dir, R"("lulc":"lulc.tif","dem":"dem.tif","erosivity":"r.tif")" + rasters, out);
   };
   auto direct = run("", R"(,"erodibility":"k.tif")", "direct");
   ASSERT_TRUE(direct.ok()) << direct.error().message;
@@ -211,10 +213,7 @@ TEST(GepRun, SoilRetentionWithErosivityFromDailyRainfall) {
   // value, and the retention follows.
   auto dir = make_run("gep_daily");
   auto g = fx::grid(6, 4, 100, 630000, 3760400);
-  std::vector<float> dem(24);
-  for (int y = 0; y < 4; ++y)
-    for (int x = 0; x < 6; ++x) dem[std::size_t(y * 6 + x)] = float(50 - 4 * x + 0.5 * y);
-  fx::write(dir + "/dem.tif", g, PixelType::float32, -9999, dem);
+  write_slope_dem(dir, g);
   fx::write(dir + "/k.tif", g, PixelType::float32, -9999, std::vector<float>(24, 0.03f));
   fx::write_text(dir + "/coef.csv", "lucode,name,usle_c,usle_p\n1,forest,0.01,1\n2,water,1,1\n");
   const double rc[6] = {12, 0.8363, 18.144, 24.455, 21.586, -7.1891};
@@ -238,13 +237,7 @@ TEST(GepRun, SoilRetentionWithErosivityFromDailyRainfall) {
     fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{"l_max":122,
       "r_daily":[12,0.8363,18.144,24.455,21.586,-7.1891]},
       "indicators":{"soil_retention":{"category":"regulating","price":"reservoir","variant":"invest_313")" + options + R"(}}})");
-    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
-      "rasters":{"lulc":"lulc.tif","dem":"dem.tif","erodibility":"k.tif")" + rasters + R"(},
-      "zones":{"path":"zones.geojson","id_field":"ws_id"},
-      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
-    auto def = load_run(dir + "/run.json");
-    if (!def.ok()) return def.error();
-    return run_gep(*def, dir + "/" + out, opts());
+    return run_with(dir, R"("lulc":"lulc.tif","dem":"dem.tif","erodibility":"k.tif")" + rasters, out);
   };
   auto direct = run("", R"(,"erosivity":"r.tif")", "direct");
   ASSERT_TRUE(direct.ok()) << direct.error().message;
@@ -279,14 +272,8 @@ TEST(GepRun, ActualEtFromEt0ByTheBudykoCurve) {
       "awy_seasonality_z":5},
     "indicators":{"water_conservation":{"category":"regulating","price":"reservoir"},
       "climate_regulation":{"category":"regulating","price":"electricity","variant":"et_year"}}})");
-  auto run = [&](const std::string& rasters, const std::string& out) -> Result<RunResult> {
-    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json",
-      "rasters":{"lulc":"lulc.tif","precipitation":"p.tif")" + rasters + R"(},
-      "zones":{"path":"zones.geojson","id_field":"ws_id"},
-      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
-    auto def = load_run(dir + "/run.json");
-    if (!def.ok()) return def.error();
-    return run_gep(*def, dir + "/" + out, opts());
+  auto run = [&](const std::string& rasters, const std::string& out) {
+    return run_with(dir, R"("lulc":"lulc.tif","precipitation":"p.tif")" + rasters, out);
   };
   auto direct = run(R"(,"et":"aet.tif")", "direct");
   ASSERT_TRUE(direct.ok()) << direct.error().message;
@@ -312,14 +299,8 @@ TEST(GepRun, CarbonByStockDifference) {
   fx::write_text(dir + "/coef.csv", "lucode,name,c_above,c_below,c_soil,c_dead\n1,forest,60,15,20,5\n2,water,0,0,0,0\n");
   fx::write_text(dir + "/profile.json", R"({"id":"T","version":"1","parameters":{},
     "indicators":{"carbon_sequestration":{"category":"regulating","price":"carbon","variant":"stock_difference"}}})");
-  auto run = [&](const std::string& extra, const std::string& out) -> Result<RunResult> {
-    fx::write_text(dir + "/run.json", R"({"name":"t","accounting_year":2022,"profile":"profile.json")" + extra + R"(,
-      "rasters":{"lulc":"lulc.tif","lulc_previous":"lulc_2017.tif"},
-      "zones":{"path":"zones.geojson","id_field":"ws_id"},
-      "tables":{"coefficients":"coef.csv","prices":"prices.csv","deflators":"deflators.csv"}})");
-    auto def = load_run(dir + "/run.json");
-    if (!def.ok()) return def.error();
-    return run_gep(*def, dir + "/" + out, opts());
+  auto run = [&](const std::string& extra, const std::string& out) {
+    return run_with(dir, R"("lulc":"lulc.tif","lulc_previous":"lulc_2017.tif")", out, extra);
   };
   auto r = run(R"(,"lulc_previous_year":2017)", "ok");
   ASSERT_TRUE(r.ok()) << r.error().message;
