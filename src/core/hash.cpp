@@ -2,7 +2,9 @@
 
 #include <sodium.h>
 
+#include <fstream>
 #include <stdexcept>
+#include <vector>
 
 namespace riverlink::core {
 namespace {
@@ -18,6 +20,25 @@ std::string sha256_hex(std::string_view data) {
   ensure_sodium();
   unsigned char out[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+  return std::string(hex, crypto_hash_sha256_BYTES * 2);
+}
+
+std::optional<std::string> sha256_file_hex(const std::string& path) {
+  ensure_sodium();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), std::streamsize(buf.size()));
+    if (in.gcount() > 0) crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(buf.data()), std::size_t(in.gcount()));
+  }
+  if (in.bad()) return std::nullopt;
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, out, sizeof out);
   return std::string(hex, crypto_hash_sha256_BYTES * 2);

@@ -1,11 +1,12 @@
 #include "eco/api.hpp"
 
+#include "core/hash.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <sodium.h>
 #include <zip.h>
 
 #include "core/divisions.hpp"
@@ -98,23 +99,11 @@ Status write_file(const fs::path& path, const std::string& bytes, const std::str
   return ok_status();
 }
 
-// SHA-256 of a file, streamed (libsodium).
+// SHA-256 of a file, streamed.
 Result<std::string> sha256_file(const std::string& path, const std::string& label) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::make(ErrorKind::internal, "eco.read_failed", "cannot read " + label);
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  std::vector<char> buf(1 << 16);
-  while (in) {
-    in.read(buf.data(), std::streamsize(buf.size()));
-    if (in.gcount() > 0) crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(buf.data()), std::size_t(in.gcount()));
-  }
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, out);
-  static const char* hex = "0123456789abcdef";
-  std::string h;
-  for (unsigned char c : out) h += hex[c >> 4], h += hex[c & 15];
-  return h;
+  auto h = core::sha256_file_hex(path);
+  if (!h) return Error::make(ErrorKind::internal, "eco.read_failed", "cannot read " + label);
+  return *h;
 }
 
 // Unpacks a zip archive file (libzip) into dir. Entries must be relative paths inside the

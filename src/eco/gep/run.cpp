@@ -1,6 +1,5 @@
 #include "eco/gep/run.hpp"
 
-#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,23 +48,8 @@ std::string resolve(const std::string& base, const std::string& p) {
   return x.lexically_normal().string();
 }
 
-std::string file_sha256(const std::string& path) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), std::streamsize(buf.size()));
-    auto n = in.gcount();
-    if (n > 0) crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(buf.data()), std::size_t(n));
-  }
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, out);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : out) s += hex[c >> 4], s += hex[c & 15];
-  return s;
-}
+// Input hash for the manifest (an unreadable file hashes as empty; validation has refused it).
+std::string file_sha256(const std::string& path) { return core::sha256_file_hex(path).value_or(core::sha256_hex("")); }
 
 // Indicators computed per pixel and what they need.
 struct PixelIndicator {
